@@ -1,0 +1,9 @@
+#include "api/Routes.hpp"
+
+namespace classifai {
+
+void addAllRoutes(Router& router, Services& services) {
+    addSystemRoutes(router, services);
+}
+
+} // namespace classifai

@@ -1,0 +1,18 @@
+// Route groups: each adds its routes to the router. Handlers stay short: parse, call, reply.
+#pragma once
+
+namespace classifai {
+
+class Router;
+struct Services;
+
+/// The prefix of the kernel's own routes, beside the classifai API.
+inline constexpr const char* kSystemPrefix = "/api/system";
+
+/// Health, plugin records and registered capabilities under kSystemPrefix.
+void addSystemRoutes(Router& router, Services& services);
+
+/// Every route group, in one place.
+void addAllRoutes(Router& router, Services& services);
+
+} // namespace classifai

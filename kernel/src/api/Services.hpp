@@ -1,0 +1,20 @@
+// What route groups may use: the kernel's services, built once in ServerApp::main.
+#pragma once
+
+#include <chrono>
+
+namespace classifai {
+
+class Database;
+class PluginHost;
+struct Settings;
+
+/// References to kernel services; all outlive the HTTP server.
+struct Services {
+    const Settings& settings;
+    Database& database;
+    const PluginHost& plugins;
+    std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now();
+};
+
+} // namespace classifai

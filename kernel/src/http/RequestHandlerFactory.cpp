@@ -1,0 +1,118 @@
+#include "http/RequestHandlerFactory.hpp"
+
+#include "http/Guard.hpp"
+#include "http/HttpError.hpp"
+#include "http/Reply.hpp"
+#include "http/Request.hpp"
+#include "http/Router.hpp"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/URI.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace classifai {
+
+namespace {
+
+class RoutedHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    RoutedHandler(const Router& router, const Guard& guard, std::size_t maxBodyBytes)
+        : _router(router), _guard(guard), _maxBodyBytes(maxBodyBytes) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+        Reply reply(response);
+        try {
+            if (!_guard.admit(request, reply)) {
+                return;
+            }
+            _guard.addCorsHeaders(request, response);
+            route(request, reply);
+        } catch (const HttpError& error) {
+            answer(reply, request, error.status(), error.errorCode(), error.what());
+        } catch (const Poco::Exception& error) {
+            logger().error(fmt::format("{} {} failed: {}", request.getMethod(), request.getURI(),
+                                       error.displayText()));
+            answer(reply, request, 500, 1, "Internal error: " + error.message());
+        } catch (const std::exception& error) {
+            logger().error(fmt::format("{} {} failed: {}", request.getMethod(), request.getURI(),
+                                       error.what()));
+            answer(reply, request, 500, 1, std::string("Internal error: ") + error.what());
+        } catch (...) {
+            logger().error(fmt::format("{} {} failed with an unknown exception",
+                                       request.getMethod(), request.getURI()));
+            answer(reply, request, 500, 1, "Internal error");
+        }
+        if (!reply.sent()) {
+            logger().error(fmt::format("{} {}: the handler sent no reply", request.getMethod(),
+                                       request.getURI()));
+            reply.fail("The server produced no answer for this request", 1, 500);
+        }
+    }
+
+private:
+    static Poco::Logger& logger() { return Poco::Logger::get("classifai.http"); }
+
+    void route(Poco::Net::HTTPServerRequest& request, Reply& reply) {
+        Poco::URI uri;
+        try {
+            uri = Poco::URI(request.getURI());
+        } catch (const Poco::SyntaxException&) {
+            throw HttpError(400, "Malformed request URI");
+        }
+        auto match = _router.match(request.getMethod(), uri.getPath());
+        switch (match.outcome) {
+        case Router::Outcome::Found: {
+            Request wrapped(request, _maxBodyBytes);
+            wrapped.setParams(std::move(match.params));
+            (*match.handler)(wrapped, reply);
+            return;
+        }
+        case Router::Outcome::MethodNotAllowed: {
+            auto& methods = match.allowedMethods;
+            std::sort(methods.begin(), methods.end());
+            methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+            std::string allow;
+            for (const auto& method : methods) {
+                allow += (allow.empty() ? "" : ", ") + method;
+            }
+            reply.response().set("Allow", allow);
+            throw HttpError(405, fmt::format("Method {} is not allowed on {} (allowed: {})",
+                                             request.getMethod(), uri.getPath(), allow));
+        }
+        case Router::Outcome::NotFound:
+            break;
+        }
+        throw HttpError(404, fmt::format("No route for {} {}", request.getMethod(), uri.getPath()));
+    }
+
+    static void answer(Reply& reply, Poco::Net::HTTPServerRequest&, int status, int code,
+                       const std::string& message) {
+        if (reply.sent()) {
+            return;
+        }
+        // The request body may be unread; closing the connection keeps the next request on a
+        // fresh connection instead of parsing leftover bytes as a request line.
+        reply.response().setKeepAlive(false);
+        reply.fail(message, code, status);
+    }
+
+    const Router& _router;
+    const Guard& _guard;
+    std::size_t _maxBodyBytes;
+};
+
+} // namespace
+
+Poco::Net::HTTPRequestHandler*
+RequestHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
+    return new RoutedHandler(_router, _guard, _maxBodyBytes);
+}
+
+} // namespace classifai
