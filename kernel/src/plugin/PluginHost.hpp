@@ -32,9 +32,11 @@ public:
     /// Loads every `*.so` in `directory` in sorted order, skipping files whose stem is in
     /// `disabled`. A missing directory yields no plugins and one logged warning. Never throws for
     /// a broken plugin: its record says `failed` with the stage and reason.
-    void loadAll(const std::filesystem::path& directory, const std::set<std::string>& disabled = {});
+    void loadAll(const std::filesystem::path& directory,
+                 const std::set<std::string>& disabled = {});
 
-    /// Loads one library file (used by loadAll and by tests).
+    /// Loads one library file (used by loadAll and by tests). The returned reference is valid
+    /// until the next load.
     const PluginRecord& loadFile(const std::filesystem::path& file);
 
     /// One record per file seen, in load order.
@@ -43,6 +45,10 @@ public:
     const Registry& registry() const { return _registry; }
 
 private:
+    // Runs open, entry, version, abi, id, load and register in order, filling `record`; returns
+    // at the first failure with record.stage and record.reason set.
+    void runStages(const std::filesystem::path& file, PluginRecord& record);
+
     const Poco::Util::AbstractConfiguration& _config;
     std::vector<PluginRecord> _records;
     Registry _registry;

@@ -33,13 +33,14 @@ public:
     /// File name of the plugin that registered (kind, id), or empty.
     std::string ownerOf(const std::string& kind, const std::string& id) const;
 
-    // Registration, used only by PluginHost while loading.
+    // Registration, used only by PluginHost while loading, after it checked ownerOf(): a taken
+    // id or alias throws std::logic_error and leaves the registry unchanged.
     void addAnnotationType(const sdk::AnnotationType* type, const std::string& owner);
     void addExporter(const sdk::Exporter* exporter, const std::string& owner);
     void addDialogBackend(const sdk::DialogBackend* backend, const std::string& owner);
 
 private:
-    std::map<std::string, const sdk::AnnotationType*> _annotationTypes; // by id
+    std::map<std::string, const sdk::AnnotationType*> _annotationTypes;   // by id
     std::map<std::string, const sdk::AnnotationType*> _annotationAliases; // alias -> type
     std::map<std::string, const sdk::Exporter*> _exporters;
     std::map<std::string, const sdk::DialogBackend*> _dialogBackends;
