@@ -27,11 +27,11 @@ TEST(PluginRecordsHttp, EveryBrokenFixtureIsReportedAndTheServerServes) {
         byStem[stem] = record;
     }
     const std::map<std::string, std::string> expectedStage{
-        {"fixture-no-entry", "entry"},        {"fixture-wrong-major", "version"},
-        {"fixture-newer-minor", "version"},   {"fixture-abi-mismatch", "abi"},
-        {"fixture-load-fails", "load"},       {"fixture-load-throws", "load"},
-        {"fixture-duplicate-id", "register"}, {"fixture-missing-symbol", "open"},
-        {"fixture-not-elf", "open"},          {"fixture-bad-id", "id"}};
+        {"fixture-no-entry", "entry"},      {"fixture-wrong-major", "version"},
+        {"fixture-newer-minor", "version"}, {"fixture-abi-mismatch", "abi"},
+        {"fixture-load-fails", "load"},     {"fixture-load-throws", "load"},
+        {"fixture-reused-id", "register"},  {"fixture-missing-symbol", "open"},
+        {"fixture-not-elf", "open"},        {"fixture-bad-id", "id"}};
     for (const auto& [stem, stage] : expectedStage) {
         ASSERT_TRUE(byStem.count(stem)) << stem << " missing from " << result.body;
         auto record = byStem[stem];
@@ -39,7 +39,7 @@ TEST(PluginRecordsHttp, EveryBrokenFixtureIsReportedAndTheServerServes) {
         EXPECT_EQ(record->getValue<std::string>("stage"), stage) << stem;
         EXPECT_FALSE(record->getValue<std::string>("reason").empty()) << stem;
     }
-    EXPECT_NE(byStem["fixture-duplicate-id"]->getValue<std::string>("reason").find("fixture-good"),
+    EXPECT_NE(byStem["fixture-reused-id"]->getValue<std::string>("reason").find("fixture-good"),
               std::string::npos);
     ASSERT_TRUE(byStem.count("fixture-good"));
     EXPECT_EQ(byStem["fixture-good"]->getValue<std::string>("state"), "loaded");

@@ -63,7 +63,8 @@ std::optional<ImageRow> first(std::vector<ImageRow> rows) {
 
 ImageStore::ImageStore(Database& database) : _db(database), _dialect(database.connector()) {}
 
-void ImageStore::insertBatch(const std::string& projectId, const std::vector<ImageRow>& rows) {
+void insertImageRows(Poco::Data::Session& session, const Dialect& dialect,
+                     const std::string& projectId, const std::vector<ImageRow>& rows) {
     if (rows.empty()) {
         return;
     }
@@ -97,16 +98,20 @@ void ImageStore::insertBatch(const std::string& projectId, const std::vector<Ima
         heights.push_back(row.height);
         depths.push_back(row.depth);
     }
-    _db.write([&](Session& session) {
-        Statement statement(session);
-        statement << _dialect.sql(
-            "INSERT INTO images (uuid, project_id, rel_path, position, size_bytes, "
-            "mtime_ns, width, height, depth, annotation) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-            use(uuids), use(projectIds), use(relPaths), use(positions), use(sizes), use(mtimes),
-            use(widths), use(heights), use(depths), use(annotations);
-        statement.execute();
-    });
+    Statement statement(session);
+    statement << dialect.sql("INSERT INTO images (uuid, project_id, rel_path, position, size_bytes, "
+                             "mtime_ns, width, height, depth, annotation) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        use(uuids), use(projectIds), use(relPaths), use(positions), use(sizes), use(mtimes),
+        use(widths), use(heights), use(depths), use(annotations);
+    statement.execute();
+}
+
+void ImageStore::insertBatch(const std::string& projectId, const std::vector<ImageRow>& rows) {
+    if (rows.empty()) {
+        return;
+    }
+    _db.write([&](Session& session) { insertImageRows(session, _dialect, projectId, rows); });
 }
 
 std::vector<ImageRow> ImageStore::listByProject(const std::string& projectId) {

@@ -11,9 +11,19 @@
 #include <string>
 #include <vector>
 
+namespace Poco::Data {
+class Session;
+}
+
 namespace classifai {
 
 class Database;
+
+/// Inserts `rows` into project `projectId` on a session inside an open write transaction (used
+/// by ImageStore::insertBatch and by ProjectStore::create, so a project and its images commit
+/// together).
+void insertImageRows(Poco::Data::Session& session, const Dialect& dialect,
+                     const std::string& projectId, const std::vector<ImageRow>& rows);
 
 /// Reads and writes the images of projects. Every method is one transaction (forEachInProject:
 /// one per page); all are thread-safe. Methods throw std::runtime_error / Poco::Exception only

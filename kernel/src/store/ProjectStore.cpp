@@ -1,6 +1,8 @@
 // The projects table: the only place that knows its SQL.
 #include "store/ProjectStore.hpp"
 
+#include "store/ImageStore.hpp"
+
 #include "store/Database.hpp"
 #include "store/Ids.hpp"
 
@@ -98,7 +100,7 @@ std::optional<ProjectRow> first(std::vector<ProjectRow> rows) {
 
 ProjectStore::ProjectStore(Database& database) : _db(database), _dialect(database.connector()) {}
 
-std::optional<ProjectRow> ProjectStore::create(ProjectRow row) {
+std::optional<ProjectRow> ProjectStore::create(ProjectRow row, const std::vector<ImageRow>& images) {
     if (row.id.empty()) {
         row.id = newUuid();
     }
@@ -131,6 +133,7 @@ std::optional<ProjectRow> ProjectStore::create(ProjectRow row) {
             useRef(row.id), useRef(row.name), useRef(row.annotationType), useRef(row.rootPath),
             use(isNew), use(isStarred), use(labels), useRef(row.versionUuid), useRef(row.createdAt),
             useRef(row.modifiedAt), now;
+        insertImageRows(session, _dialect, row.id, images);
     });
     if (taken) {
         return std::nullopt;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/Dialect.hpp"
+#include "store/ImageRow.hpp"
 #include "store/ProjectRow.hpp"
 
 #include <optional>
@@ -26,7 +27,7 @@ public:
     /// now). Returns the row as stored, or std::nullopt when a project of the same annotation
     /// type already has that name (checked inside the same write transaction, so two concurrent
     /// creates cannot both succeed).
-    std::optional<ProjectRow> create(ProjectRow row);
+    std::optional<ProjectRow> create(ProjectRow row, const std::vector<ImageRow>& images = {});
     /// The project of that type with that exact (case-sensitive) name, if any.
     std::optional<ProjectRow> findByName(const std::string& annotationType,
                                          const std::string& name);

@@ -52,9 +52,13 @@ using EntryPoint = const PluginInfo* (*)() noexcept;
                                           "load threw a non-standard exception");                  \
         }                                                                                          \
     }                                                                                              \
-    constexpr ::classifai::sdk::PluginInfo classifaiPluginInfo{                                    \
-        ::classifai::sdk::kApiMajor, ::classifai::sdk::kApiMinor, CLASSIFAI_ABI_TAG, ID, VERSION,  \
-        SUMMARY, &classifaiGuardedLoad};                                                           \
+    constexpr ::classifai::sdk::PluginInfo classifaiPluginInfo{::classifai::sdk::kApiMajor,        \
+                                                               ::classifai::sdk::kApiMinor,        \
+                                                               CLASSIFAI_ABI_TAG,                  \
+                                                               ID,                                 \
+                                                               VERSION,                            \
+                                                               SUMMARY,                            \
+                                                               &classifaiGuardedLoad};             \
     }                                                                                              \
     extern "C" CLASSIFAI_EXPORT const ::classifai::sdk::PluginInfo*                                \
     classifai_plugin_entry() noexcept {                                                            \
