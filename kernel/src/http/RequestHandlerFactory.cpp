@@ -57,6 +57,24 @@ public:
     }
 
 private:
+    static constexpr std::size_t kDrainLimitBytes = std::size_t{64} << 20;
+
+    static void discard(std::istream& in, std::size_t limit) {
+        char buffer[65536];
+        std::size_t total = 0;
+        try {
+            while (in && total < limit) {
+                in.read(buffer, sizeof buffer);
+                if (in.gcount() <= 0) {
+                    break;
+                }
+                total += static_cast<std::size_t>(in.gcount());
+            }
+        } catch (const std::exception&) {
+            // A client that stops sending is no reason to fail the answer.
+        }
+    }
+
     static Poco::Logger& logger() { return Poco::Logger::get("classifai.http"); }
 
     void route(Poco::Net::HTTPServerRequest& request, Reply& reply) {
@@ -92,10 +110,16 @@ private:
         throw HttpError(404, fmt::format("No route for {} {}", request.getMethod(), uri.getPath()));
     }
 
-    static void answer(Reply& reply, Poco::Net::HTTPServerRequest&, int status, int code,
+    static void answer(Reply& reply, Poco::Net::HTTPServerRequest& request, int status, int code,
                        const std::string& message) {
         if (reply.sent()) {
             return;
+        }
+        if (status == 413) {
+            // Closing a socket with unread request bytes makes the kernel send a reset, which can
+            // destroy our answer before the client reads it. Read and discard a bounded amount so
+            // ordinary clients see the JSON error; beyond the bound the connection just closes.
+            discard(request.stream(), kDrainLimitBytes);
         }
         // The request body may be unread; closing the connection keeps the next request on a
         // fresh connection instead of parsing leftover bytes as a request line.

@@ -45,8 +45,11 @@ void Router::add(const std::string& method, const std::string& pattern, Handler 
         start = end + 1;
     }
     for (const auto& existing : _routes) {
-        if (existing.method == method && existing.segments == route.segments &&
-            existing.isParam == route.isParam) {
+        bool sameShape = existing.method == method && existing.isParam == route.isParam;
+        for (std::size_t i = 0; sameShape && i < route.segments.size(); ++i) {
+            sameShape = route.isParam[i] || existing.segments[i] == route.segments[i];
+        }
+        if (sameShape) {
             throw std::invalid_argument("duplicate route " + method + " " + pattern);
         }
     }

@@ -99,9 +99,10 @@ void insertImageRows(Poco::Data::Session& session, const Dialect& dialect,
         depths.push_back(row.depth);
     }
     Statement statement(session);
-    statement << dialect.sql("INSERT INTO images (uuid, project_id, rel_path, position, size_bytes, "
-                             "mtime_ns, width, height, depth, annotation) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    statement << dialect.sql(
+        "INSERT INTO images (uuid, project_id, rel_path, position, size_bytes, "
+        "mtime_ns, width, height, depth, annotation) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         use(uuids), use(projectIds), use(relPaths), use(positions), use(sizes), use(mtimes),
         use(widths), use(heights), use(depths), use(annotations);
     statement.execute();

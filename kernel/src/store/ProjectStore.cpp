@@ -100,7 +100,8 @@ std::optional<ProjectRow> first(std::vector<ProjectRow> rows) {
 
 ProjectStore::ProjectStore(Database& database) : _db(database), _dialect(database.connector()) {}
 
-std::optional<ProjectRow> ProjectStore::create(ProjectRow row, const std::vector<ImageRow>& images) {
+std::optional<ProjectRow> ProjectStore::create(ProjectRow row,
+                                               const std::vector<ImageRow>& images) {
     if (row.id.empty()) {
         row.id = newUuid();
     }
