@@ -4,6 +4,7 @@ namespace classifai {
 
 void addAllRoutes(Router& router, Services& services) {
     addSystemRoutes(router, services);
+    addProjectRoutes(router, services);
 }
 
 } // namespace classifai

@@ -12,6 +12,9 @@ inline constexpr const char* kSystemPrefix = "/api/system";
 /// Health, plugin records and registered capabilities under kSystemPrefix.
 void addSystemRoutes(Router& router, Services& services);
 
+/// The project lifecycle routes of the classifai API.
+void addProjectRoutes(Router& router, Services& services);
+
 /// Every route group, in one place.
 void addAllRoutes(Router& router, Services& services);
 

@@ -7,6 +7,7 @@ namespace classifai {
 
 class Database;
 class PluginHost;
+class ProjectService;
 struct Settings;
 
 /// References to kernel services; all outlive the HTTP server.
@@ -14,6 +15,7 @@ struct Services {
     const Settings& settings;
     Database& database;
     const PluginHost& plugins;
+    ProjectService& projects;
     std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now();
 };
 

@@ -7,6 +7,8 @@
 #include "http/RequestHandlerFactory.hpp"
 #include "http/Router.hpp"
 #include "plugin/PluginHost.hpp"
+#include "project/JobRunner.hpp"
+#include "project/ProjectService.hpp"
 #include "store/Database.hpp"
 
 #include <Poco/AutoPtr.h>
@@ -32,7 +34,7 @@ namespace classifai {
 
 namespace {
 
-Poco::Logger& logger() {
+Poco::Logger& serverLog() {
     return Poco::Logger::get("classifai");
 }
 
@@ -50,6 +52,20 @@ void writePortFile(const std::string& path, int port) {
         out << port << '\n';
     }
     std::filesystem::rename(temporary, path);
+}
+
+ProjectOptions projectOptions(const Settings& settings) {
+    ProjectOptions options;
+    options.limits.maxWidth = settings.maxImageWidth;
+    options.limits.maxHeight = settings.maxImageHeight;
+    options.limits.maxFileBytes = settings.maxImageFileBytes;
+    options.probeThreads = static_cast<unsigned>(settings.probeThreads);
+    for (const auto& root : settings.allowedRoots) {
+        std::error_code error;
+        auto resolved = std::filesystem::canonical(root, error);
+        options.allowedRoots.push_back(error ? root : resolved);
+    }
+    return options;
 }
 
 } // namespace
@@ -163,13 +179,13 @@ int ServerApp::main(const std::vector<std::string>&) {
     try {
         return serve();
     } catch (const std::invalid_argument& error) {
-        logger().fatal(fmt::format("configuration error: {}", error.what()));
+        serverLog().fatal(fmt::format("configuration error: {}", error.what()));
         return EXIT_CONFIG;
     } catch (const Poco::Exception& error) {
-        logger().fatal(fmt::format("cannot start: {}", error.displayText()));
+        serverLog().fatal(fmt::format("cannot start: {}", error.displayText()));
         return EXIT_SOFTWARE;
     } catch (const std::exception& error) {
-        logger().fatal(fmt::format("cannot start: {}", error.what()));
+        serverLog().fatal(fmt::format("cannot start: {}", error.what()));
         return EXIT_SOFTWARE;
     }
 }
@@ -209,9 +225,11 @@ int ServerApp::serve() {
 
     std::filesystem::create_directories(settings.dataDir);
     Database database(Database::Options{"SQLite", settings.databasePath.string()});
-    logger().information(fmt::format("database {}", settings.databasePath.string()));
+    serverLog().information(fmt::format("database {}", settings.databasePath.string()));
 
-    Services services{settings, database, plugins};
+    JobRunner jobs(settings.jobThreads);
+    ProjectService projects(database, jobs, projectOptions(settings));
+    Services services{settings, database, plugins, projects};
     Router router;
     addAllRoutes(router, services);
 
@@ -232,17 +250,19 @@ int ServerApp::serve() {
     if (!settings.portFile.empty()) {
         writePortFile(settings.portFile, boundPort);
     }
-    logger().information(fmt::format("classifai {} listening on http://{}:{}", CLASSIFAI_VERSION,
-                                     settings.bindAddress, boundPort));
+    serverLog().information(fmt::format("classifai {} listening on http://{}:{}", CLASSIFAI_VERSION,
+                                        settings.bindAddress, boundPort));
 
     waitForTerminationRequest();
 
-    logger().information("shutting down: finishing requests in flight");
+    serverLog().information("shutting down: finishing requests in flight");
     server.stopAll(false);
     for (int waitedMs = 0; server.currentConnections() > 0 && waitedMs < 10000; waitedMs += 50) {
         Poco::Thread::sleep(50);
     }
-    logger().information("stopped");
+    serverLog().information("stopping background jobs at a safe point");
+    jobs.stop();
+    serverLog().information("stopped");
     return EXIT_OK;
 }
 

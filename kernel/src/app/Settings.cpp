@@ -87,6 +87,27 @@ Settings Settings::fromConfig(const Poco::Util::AbstractConfiguration& config,
     for (auto& id : splitList(config.getString("plugins.required", ""))) {
         s.requiredPlugins.insert(id);
     }
+    auto roots = splitList(config.getString("files.roots", ""));
+    if (roots.empty()) {
+        s.allowedRoots.push_back(Poco::Path::home());
+    }
+    for (const auto& root : roots) {
+        s.allowedRoots.push_back(expandHome(root));
+    }
+    s.maxImageWidth = config.getInt("scan.maxWidth", s.maxImageWidth);
+    s.maxImageHeight = config.getInt("scan.maxHeight", s.maxImageHeight);
+    if (s.maxImageWidth < 1 || s.maxImageHeight < 1) {
+        throw std::invalid_argument("scan.maxWidth and scan.maxHeight must be positive");
+    }
+    s.maxImageFileBytes = config.getInt64("scan.maxFileBytes", s.maxImageFileBytes);
+    s.probeThreads = config.getInt("scan.threads", s.probeThreads);
+    if (s.probeThreads < 0 || s.probeThreads > 16) {
+        throw std::invalid_argument("scan.threads must be between 0 and 16");
+    }
+    s.jobThreads = config.getInt("jobs.threads", s.jobThreads);
+    if (s.jobThreads < 1 || s.jobThreads > 64) {
+        throw std::invalid_argument("jobs.threads must be between 1 and 64");
+    }
     if (!s.loopbackOnly() && s.accessToken.empty()) {
         throw std::invalid_argument("http.bind " + s.bindAddress +
                                     " serves other machines: set http.token to an access token "

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -31,6 +32,12 @@ struct Settings {
     std::filesystem::path pluginsDir;      ///< plugins.dir
     std::set<std::string> disabledPlugins; ///< plugins.disabled
     std::set<std::string> requiredPlugins; ///< plugins.required
+    std::vector<std::filesystem::path> allowedRoots; ///< files.roots (default: the home folder)
+    int maxImageWidth = 15000;                       ///< scan.maxWidth
+    int maxImageHeight = 15000;                      ///< scan.maxHeight
+    std::int64_t maxImageFileBytes = 1ll << 30;      ///< scan.maxFileBytes
+    int probeThreads = 0;                            ///< scan.threads (0: from the hardware)
+    int jobThreads = 2;                              ///< jobs.threads
 
     /// Reads every key, applying the documented defaults. `executableDir` locates the plugins
     /// installed (or built) beside the binary. Throws std::invalid_argument naming the key for a
