@@ -46,6 +46,8 @@ public:
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     int port() const { return _port; }
+    /// The server's process id (-1 once it exited).
+    int pid() const { return _pid; }
     const std::filesystem::path& dataDir() const { return _dataDir; }
     /// Everything the server logged so far.
     std::string log() const;
