@@ -1,0 +1,16 @@
+// One-time start-up of libvips with the process-wide policy the kernel relies on.
+#pragma once
+
+namespace classifai {
+
+/// Starts libvips once per process (VIPS_INIT) and applies the kernel's policy:
+/// - loaders libvips marks as untrusted (ImageMagick, PDF, SVG, FITS, OpenSlide, JPEG 2000, ...)
+///   are blocked, so only well-fuzzed decoders ever see a user's file;
+/// - the operation cache is disabled (0 operations, 0 bytes, 0 open files): every file is probed
+///   once per scan, so a cache would only hold file descriptors and could return a stale header
+///   for a file replaced under the same name.
+/// Thread-safe: any number of threads may call it at any time; calls after the first are cheap.
+/// Throws std::runtime_error (every time it is called) if libvips could not start.
+void ensureVipsStarted();
+
+} // namespace classifai
