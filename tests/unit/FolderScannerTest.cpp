@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -273,26 +275,62 @@ TEST_F(FolderScannerTest, SymlinkedFolderInsideTheRootIsNotScannedTwice) {
     EXPECT_EQ(std::count(paths.begin(), paths.end(), "zz-view/z.png"), 0);
 }
 
-TEST_F(FolderScannerTest, UnreadableFolderIsReportedNotFatal) {
-    if (::geteuid() == 0) {
-        GTEST_SKIP() << "root reads every folder";
+// Root reads every folder, so as root the test acts as `nobody` (effective ids only) while
+// scanning; permissions then apply as they do for an ordinary user.
+class ActAsUnprivilegedUser {
+public:
+    explicit ActAsUnprivilegedUser(const fs::path& root) {
+        if (::geteuid() != 0) {
+            return;
+        }
+        // The test folders (made by mkdtemp, mode 0700) must be traversable by nobody.
+        for (auto folder = root; folder != fs::temp_directory_path() && folder.has_relative_path();
+             folder = folder.parent_path()) {
+            fs::permissions(folder,
+                            fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                                fs::perms::others_exec,
+                            fs::perm_options::add);
+        }
+        if (::setegid(65534) != 0 || ::seteuid(65534) != 0) {
+            throw std::runtime_error("cannot act as nobody");
+        }
+        _switched = true;
     }
+    ~ActAsUnprivilegedUser() {
+        if (_switched) {
+            (void)::seteuid(0);
+            (void)::setegid(0);
+        }
+    }
+    ActAsUnprivilegedUser(const ActAsUnprivilegedUser&) = delete;
+    ActAsUnprivilegedUser& operator=(const ActAsUnprivilegedUser&) = delete;
+
+private:
+    bool _switched = false;
+};
+
+TEST_F(FolderScannerTest, UnreadableFolderIsReportedNotFatal) {
     fs::create_directories(_root / "locked");
     classifai::test::writeImage(_root / "locked/p.jpg", ImageFormat::Jpeg, 4, 4);
     fs::permissions(_root / "locked", fs::perms::none);
-    ScanResult result = FolderScanner(_root, _limits).scan();
+    fs::permissions(_root / "a.jpg", fs::perms::none);
+    ScanResult result;
+    classifai::ProbeResult probe;
+    {
+        ActAsUnprivilegedUser unprivileged(_root);
+        result = FolderScanner(_root, _limits).scan();
+        // An unreadable file is a candidate (the walk does not open files); its probe says why.
+        probe = FolderScanner(_root, _limits).probe(ScanEntry{"a.jpg", 0, 0});
+    }
     fs::permissions(_root / "locked", fs::perms::owner_all);
-    ASSERT_TRUE(result.ok());
+    fs::permissions(_root / "a.jpg", fs::perms::owner_read | fs::perms::owner_write);
+    ASSERT_TRUE(result.ok()) << result.error;
     const SkippedEntry* locked = findSkipped(result, "locked");
     ASSERT_NE(locked, nullptr);
     EXPECT_EQ(locked->kind, SkipKind::Unreadable);
     EXPECT_EQ(locked->reason, "unreadable folder: Permission denied");
     EXPECT_FALSE(pathsOf(result.candidates).empty());
 
-    // An unreadable file is a candidate (the walk does not open files); its probe says why.
-    fs::permissions(_root / "a.jpg", fs::perms::none);
-    auto probe = FolderScanner(_root, _limits).probe(ScanEntry{"a.jpg", 0, 0});
-    fs::permissions(_root / "a.jpg", fs::perms::owner_read | fs::perms::owner_write);
     EXPECT_EQ(probe.status, ProbeStatus::Unreadable);
     EXPECT_EQ(probe.reason, "unreadable: Permission denied");
     EXPECT_TRUE(classifai::belongsInUnsupportedList("a.jpg", probe));
