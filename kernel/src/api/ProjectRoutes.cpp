@@ -12,6 +12,7 @@
 #include <Poco/DateTimeParser.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/LocalDateTime.h>
+#include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/String.h>
 
 #include <fmt/format.h>
@@ -154,6 +155,12 @@ void addProjectRoutes(Router& router, Services& services) {
     router.add("GET", "/v2/{type}/projects/{name}", [&](Request& request, Reply& reply) {
         auto type = resolveType(services, request.param("type"));
         const auto& name = request.param("name");
+        // Literal segments are never project names here (the import and export polls); their
+        // own routes win when registered.
+        if (name == "importstatus" || name == "exportstatus") {
+            throw HttpError(404, fmt::format("No route for GET {}: not available in this build",
+                                             request.http().getURI()));
+        }
         auto activity = projects.createStatus(type, name);
         if (!activity) {
             auto fields = Reply::object();
@@ -252,9 +259,9 @@ void addProjectRoutes(Router& router, Services& services) {
             fields->set("file_system_status", 0);
             fields->set("file_system_message", Poco::Dynamic::Var());
             fields->set("progress", Poco::Dynamic::Var());
-            fields->set("uuid_add_list", new Poco::JSON::Array);
-            fields->set("uuid_delete_list", new Poco::JSON::Array);
-            fields->set("unsupported_image_list", new Poco::JSON::Array);
+            fields->set("uuid_add_list", toArray({}));
+            fields->set("uuid_delete_list", toArray({}));
+            fields->set("unsupported_image_list", toArray({}));
             reply.fail("Project not exist", 1, 200, fields);
             return;
         }
@@ -319,9 +326,10 @@ void addProjectRoutes(Router& router, Services& services) {
 
     // The reference's routes, and the other prefix where it does not clash: GET
     // /{type}/projects/{name} opens a project while GET /v2/{type}/projects/{name} is the create
-    // status, so those two stay apart.
+    // status, so those two stay apart, and the list has no /v2 form, which would hide the create
+    // status of a project named "meta".
+    router.add("GET", "/{type}/projects/meta", listMeta);
     for (const std::string prefix : {"", "/v2"}) {
-        router.add("GET", prefix + "/{type}/projects/meta", listMeta);
         router.add("GET", prefix + "/{type}/projects/{name}/meta", oneMeta);
         router.add("GET", prefix + "/{type}/projects/{name}/loadingstatus", loadingStatus);
         router.add("PUT", prefix + "/{type}/projects/{name}/reload", reload);
