@@ -130,12 +130,12 @@ void requireClosedStatus(Request& request, const std::string& name) {
 void addProjectRoutes(Router& router, Services& services) {
     auto& projects = services.projects;
 
-    // Create (the import form with "status":"config" is the import issue's).
+    // Create, or with "status":"config" import a configuration file (SelectionRoutes).
     router.add("PUT", "/v2/projects", [&](Request& request, Reply& reply) {
         auto body = request.jsonObject();
         auto status = Poco::toLower(optionalString(body, "status").value_or("raw"));
         if (status == "config") {
-            reply.fail("Importing a project configuration file is not available in this build");
+            replyImportRequest(services, reply);
             return;
         }
         if (status != "raw") {

@@ -15,6 +15,13 @@ void addSystemRoutes(Router& router, Services& services);
 /// The project lifecycle routes of the classifai API.
 void addProjectRoutes(Router& router, Services& services);
 
+/// The folder and label-file selection windows, PUT /v2/newproject and the import status.
+void addSelectionRoutes(Router& router, Services& services);
+
+class Reply;
+/// Opens the import window (PUT /v2/newproject, PUT /v2/projects with "status":"config").
+void replyImportRequest(Services& services, Reply& reply);
+
 /// Every route group, in one place.
 void addAllRoutes(Router& router, Services& services);
 

@@ -6,8 +6,10 @@
 namespace classifai {
 
 class Database;
+class ImportService;
 class PluginHost;
 class ProjectService;
+class SelectionService;
 struct Settings;
 
 /// References to kernel services; all outlive the HTTP server.
@@ -17,6 +19,8 @@ struct Services {
     const PluginHost& plugins;
     ProjectService& projects;
     std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now();
+    SelectionService* selection = nullptr; ///< selection windows; set before routes are added
+    ImportService* imports = nullptr;      ///< project import; set before routes are added
 };
 
 } // namespace classifai

@@ -7,8 +7,11 @@
 #include "http/RequestHandlerFactory.hpp"
 #include "http/Router.hpp"
 #include "plugin/PluginHost.hpp"
+#include "project/DialogPicker.hpp"
+#include "project/ImportService.hpp"
 #include "project/JobRunner.hpp"
 #include "project/ProjectService.hpp"
+#include "project/SelectionService.hpp"
 #include "store/Database.hpp"
 
 #include <Poco/AutoPtr.h>
@@ -229,7 +232,24 @@ int ServerApp::serve() {
 
     JobRunner jobs(settings.jobThreads);
     ProjectService projects(database, jobs, projectOptions(settings));
+    ImportOptions importOptions;
+    importOptions.readConfig(config());
+    {
+        auto options = projectOptions(settings);
+        importOptions.probe = options.limits;
+        importOptions.allowedRoots = options.allowedRoots;
+        importOptions.probeThreads = options.probeThreads;
+    }
+    ImportService imports(database, jobs, plugins.registry(), importOptions);
+    const std::string dialogStart =
+        settings.allowedRoots.empty() ? std::string() : settings.allowedRoots.front().string();
+    SelectionService selection(DialogPicker(plugins.registry(),
+                                            DialogOptions::fromConfig(config(), dialogStart),
+                                            DialogPicker::hostOperatingSystem()),
+                               imports);
     Services services{settings, database, plugins, projects};
+    services.selection = &selection;
+    services.imports = &imports;
     Router router;
     addAllRoutes(router, services);
 
