@@ -15,6 +15,15 @@ void addSystemRoutes(Router& router, Services& services);
 /// The project lifecycle routes of the classifai API.
 void addProjectRoutes(Router& router, Services& services);
 
+/// Thumbnails, image sources, adding, deleting and renaming images.
+void addImageRoutes(Router& router, Services& services);
+
+/// Saving annotations and project statistics.
+void addAnnotationRoutes(Router& router, Services& services);
+
+/// PUT /v2/close: answer, then shut down gracefully.
+void addServerRoutes(Router& router, Services& services);
+
 /// The folder and label-file selection windows, PUT /v2/newproject and the import status.
 void addSelectionRoutes(Router& router, Services& services);
 

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 namespace classifai {
 
+class AnnotationService;
 class Database;
 class ImportService;
+class ImageService;
 class PluginHost;
 class ProjectService;
 class SelectionService;
@@ -19,6 +22,10 @@ struct Services {
     const PluginHost& plugins;
     ProjectService& projects;
     std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now();
+    ImageService* images = nullptr;           ///< set before routes are added
+    AnnotationService* annotations = nullptr; ///< set before routes are added
+    /// Starts the graceful shutdown (PUT /v2/close); returns at once.
+    std::function<void()> requestShutdown = {};
     SelectionService* selection = nullptr; ///< selection windows; set before routes are added
     ImportService* imports = nullptr;      ///< project import; set before routes are added
 };

@@ -6,8 +6,11 @@
 #include "http/Guard.hpp"
 #include "http/RequestHandlerFactory.hpp"
 #include "http/Router.hpp"
+#include "http/StaticFiles.hpp"
 #include "plugin/PluginHost.hpp"
+#include "project/AnnotationService.hpp"
 #include "project/DialogPicker.hpp"
+#include "project/ImageService.hpp"
 #include "project/ImportService.hpp"
 #include "project/JobRunner.hpp"
 #include "project/ProjectService.hpp"
@@ -232,6 +235,14 @@ int ServerApp::serve() {
 
     JobRunner jobs(settings.jobThreads);
     ProjectService projects(database, jobs, projectOptions(settings));
+    // Thumbnails are cached under thumbnails.dir (default <data.dir>/thumbnails).
+    const auto thumbnailDir = config().getString("thumbnails.dir", "");
+    ImageService images(database, projects, jobs,
+                        ImageService::Options{projectOptions(settings).limits,
+                                              thumbnailDir.empty()
+                                                  ? settings.dataDir / "thumbnails"
+                                                  : std::filesystem::path(thumbnailDir)});
+    AnnotationService annotations(database, projects);
     ImportOptions importOptions;
     importOptions.readConfig(config());
     {
@@ -250,6 +261,15 @@ int ServerApp::serve() {
     Services services{settings, database, plugins, projects};
     services.selection = &selection;
     services.imports = &imports;
+    services.images = &images;
+    services.annotations = &annotations;
+    services.requestShutdown = [] { ServerApplication::terminate(); };
+    std::unique_ptr<StaticFiles> staticFiles;
+    if (!settings.webroot.empty()) {
+        staticFiles = std::make_unique<StaticFiles>(settings.webroot);
+        serverLog().information(
+            fmt::format("serving the web front-end from {}", staticFiles->root().string()));
+    }
     Router router;
     addAllRoutes(router, services);
 
@@ -264,8 +284,9 @@ int ServerApp::serve() {
     params->setMaxQueued(settings.queueLength);
     params->setKeepAlive(true);
     params->setServerName("classifai/" CLASSIFAI_VERSION);
-    Poco::Net::HTTPServer server(new RequestHandlerFactory(router, guard, settings.maxBodyBytes),
-                                 socket, params);
+    Poco::Net::HTTPServer server(
+        new RequestHandlerFactory(router, guard, settings.maxBodyBytes, staticFiles.get()), socket,
+        params);
     server.start();
     if (!settings.portFile.empty()) {
         writePortFile(settings.portFile, boundPort);

@@ -5,6 +5,7 @@
 #include "http/Reply.hpp"
 #include "http/Request.hpp"
 #include "http/Router.hpp"
+#include "http/StaticFiles.hpp"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -22,8 +23,9 @@ namespace {
 
 class RoutedHandler : public Poco::Net::HTTPRequestHandler {
 public:
-    RoutedHandler(const Router& router, const Guard& guard, std::size_t maxBodyBytes)
-        : _router(router), _guard(guard), _maxBodyBytes(maxBodyBytes) {}
+    RoutedHandler(const Router& router, const Guard& guard, std::size_t maxBodyBytes,
+                  const StaticFiles* staticFiles)
+        : _router(router), _guard(guard), _maxBodyBytes(maxBodyBytes), _staticFiles(staticFiles) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
@@ -105,6 +107,10 @@ private:
                                              request.getMethod(), uri.getPath(), allow));
         }
         case Router::Outcome::NotFound:
+            // API routes first; then the web front-end's files, if a webroot is served.
+            if (_staticFiles && _staticFiles->serve(request, uri.getPath(), reply)) {
+                return;
+            }
             break;
         }
         throw HttpError(404, fmt::format("No route for {} {}", request.getMethod(), uri.getPath()));
@@ -130,13 +136,14 @@ private:
     const Router& _router;
     const Guard& _guard;
     std::size_t _maxBodyBytes;
+    const StaticFiles* _staticFiles;
 };
 
 } // namespace
 
 Poco::Net::HTTPRequestHandler*
 RequestHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-    return new RoutedHandler(_router, _guard, _maxBodyBytes);
+    return new RoutedHandler(_router, _guard, _maxBodyBytes, _staticFiles);
 }
 
 } // namespace classifai

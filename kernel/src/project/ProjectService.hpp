@@ -75,6 +75,10 @@ public:
     std::optional<ProjectError> setLabels(const std::string& type, const std::string& name,
                                           const std::vector<std::string>& labels);
 
+    /// The status board of every project, for services that run their own per-project work
+    /// (image add, delete, rename) and must respect and update the same busy flag and uuid list.
+    ActivityBoard& activities() { return _board; }
+
     /// Checks a project name: non-empty, at most 255 bytes of UTF-8, no path separators or
     /// control characters, not "." or "..". Returns the broken rule, or nothing.
     static std::optional<std::string> invalidName(const std::string& name);

@@ -192,6 +192,41 @@ bool ImageStore::updateAnnotation(const std::string& projectId, const std::strin
     return affected > 0;
 }
 
+bool ImageStore::saveAnnotation(const std::string& projectId, const std::string& uuid,
+                                const std::string& annotationJson, const std::string& modifiedAt) {
+    std::size_t affected = 0;
+    _db.write([&](Session& session) {
+        Statement update(session);
+        update << _dialect.sql(
+            "UPDATE images SET annotation = ? WHERE project_id = ? AND uuid = ?"),
+            useRef(annotationJson), useRef(projectId), useRef(uuid);
+        affected = update.execute();
+        if (affected > 0) {
+            Statement touch(session);
+            touch << _dialect.sql("UPDATE projects SET modified_at = ? WHERE id = ?"),
+                useRef(modifiedAt), useRef(projectId);
+            touch.execute();
+        }
+    });
+    return affected > 0;
+}
+
+bool ImageStore::updateRelPath(const std::string& projectId, const std::string& uuid,
+                               const std::string& relPath) {
+    if (relPath.empty()) {
+        throw std::invalid_argument("an image needs a relative path");
+    }
+    std::size_t affected = 0;
+    _db.write([&](Session& session) {
+        Statement statement(session);
+        statement << _dialect.sql(
+            "UPDATE images SET rel_path = ? WHERE project_id = ? AND uuid = ?"),
+            useRef(relPath), useRef(projectId), useRef(uuid);
+        affected = statement.execute();
+    });
+    return affected > 0;
+}
+
 bool ImageStore::updateFileStat(const std::string& uuid, std::int64_t sizeBytes,
                                 std::int64_t mtimeNs, int width, int height, int depth) {
     Poco::Int64 size = sizeBytes;

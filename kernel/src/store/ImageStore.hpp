@@ -59,6 +59,14 @@ public:
     /// Replaces an image's annotation JSON (stored as given). False when no such image.
     bool updateAnnotation(const std::string& projectId, const std::string& uuid,
                           const std::string& annotationJson);
+    /// Replaces an image's annotation JSON and sets its project's modified_at to `modifiedAt`,
+    /// in one transaction. False (nothing changed) when the project has no such image.
+    bool saveAnnotation(const std::string& projectId, const std::string& uuid,
+                        const std::string& annotationJson, const std::string& modifiedAt);
+    /// Points an image at a new relative path. False when the project has no such image;
+    /// throws (and changes nothing) when another image of the project already has that path.
+    bool updateRelPath(const std::string& projectId, const std::string& uuid,
+                       const std::string& relPath);
     /// Records what a probe of the file found. False when no image has that uuid.
     bool updateFileStat(const std::string& uuid, std::int64_t sizeBytes, std::int64_t mtimeNs,
                         int width, int height, int depth);
