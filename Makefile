@@ -5,7 +5,8 @@ PORT ?= 9999
 DEB_PACKAGES := build-essential cmake pkg-config clang-format \
 	libpoco-dev libboost-dev libfmt-dev libgtest-dev libgmock-dev libvips-dev \
 	sqlite3 python3 curl \
-	xvfb zenity xdotool
+	xvfb zenity xdotool \
+	chromium
 
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
