@@ -6,6 +6,7 @@ void addAllRoutes(Router& router, Services& services) {
     addSystemRoutes(router, services);
     addProjectRoutes(router, services);
     addSelectionRoutes(router, services);
+    addExportRoutes(router, services);
     addImageRoutes(router, services);
     addAnnotationRoutes(router, services);
     addServerRoutes(router, services);

@@ -31,6 +31,9 @@ class Reply;
 /// Opens the import window (PUT /v2/newproject, PUT /v2/projects with "status":"config").
 void replyImportRequest(Services& services, Reply& reply);
 
+/// Starting an export (PUT .../export/:export_type) and the export status.
+void addExportRoutes(Router& router, Services& services);
+
 /// Every route group, in one place.
 void addAllRoutes(Router& router, Services& services);
 

@@ -8,6 +8,7 @@ namespace classifai {
 
 class AnnotationService;
 class Database;
+class ExportService;
 class ImportService;
 class ImageService;
 class PluginHost;
@@ -28,6 +29,7 @@ struct Services {
     std::function<void()> requestShutdown = {};
     SelectionService* selection = nullptr; ///< selection windows; set before routes are added
     ImportService* imports = nullptr;      ///< project import; set before routes are added
+    ExportService* exports = nullptr;      ///< project export; set before routes are added
 };
 
 } // namespace classifai

@@ -10,6 +10,7 @@
 #include "plugin/PluginHost.hpp"
 #include "project/AnnotationService.hpp"
 #include "project/DialogPicker.hpp"
+#include "project/ExportService.hpp"
 #include "project/ImageService.hpp"
 #include "project/ImportService.hpp"
 #include "project/JobRunner.hpp"
@@ -258,7 +259,11 @@ int ServerApp::serve() {
                                             DialogOptions::fromConfig(config(), dialogStart),
                                             DialogPicker::hostOperatingSystem()),
                                imports);
+    // Exports go into the project folder (as the reference) unless export.dir is set.
+    ExportService exports(database, jobs, plugins.registry(),
+                          ExportOptions{config().getString("export.dir", "")});
     Services services{settings, database, plugins, projects};
+    services.exports = &exports;
     services.selection = &selection;
     services.imports = &imports;
     services.images = &images;

@@ -1,0 +1,834 @@
+#include "project/ExportService.hpp"
+
+#include "plugin/Registry.hpp"
+#include "project/JobRunner.hpp"
+#include "store/ImageStore.hpp"
+#include "store/ProjectStore.hpp"
+
+#include <Poco/DateTime.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Logger.h>
+#include <Poco/Path.h>
+#include <Poco/Zip/Compress.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace classifai {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Poco::Logger& exportLog() {
+    return Poco::Logger::get("classifai.export");
+}
+
+// --- stored annotation_data -------------------------------------------------------------------
+
+// The raw text of member `key` of the top-level object `text` (no re-serialisation, so the
+// annotation list reaches exporters exactly as stored), or nothing.
+std::optional<std::string> memberText(const std::string& text, const std::string& key) {
+    int depth = 0;
+    bool expectKey = false;
+    std::string lastKey;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '"') {
+            const std::size_t start = i + 1;
+            for (++i; i < text.size() && text[i] != '"'; ++i) {
+                if (text[i] == '\\') {
+                    ++i;
+                }
+            }
+            if (depth == 1 && expectKey) {
+                lastKey = text.substr(start, i - start);
+            }
+        } else if (c == '{' || c == '[') {
+            ++depth;
+            expectKey = depth == 1;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        } else if (depth == 1 && c == ',') {
+            expectKey = true;
+        } else if (depth == 1 && c == ':') {
+            expectKey = false;
+            if (lastKey != key) {
+                continue;
+            }
+            std::size_t end = i + 1;
+            int inner = 0;
+            for (; end < text.size(); ++end) {
+                const char d = text[end];
+                if (d == '"') {
+                    for (++end; end < text.size() && text[end] != '"'; ++end) {
+                        if (text[end] == '\\') {
+                            ++end;
+                        }
+                    }
+                } else if (d == '{' || d == '[') {
+                    ++inner;
+                } else if (d == '}' || d == ']') {
+                    if (inner == 0) {
+                        break;
+                    }
+                    --inner;
+                } else if (d == ',' && inner == 0) {
+                    break;
+                }
+            }
+            std::string value = text.substr(i + 1, end - i - 1);
+            const auto first = value.find_first_not_of(" \t\r\n");
+            if (first == std::string::npos) {
+                return std::nullopt;
+            }
+            return value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
+        }
+    }
+    return std::nullopt;
+}
+
+double numberMember(const std::string& text, const char* key) {
+    auto value = memberText(text, key);
+    return value ? std::strtod(value->c_str(), nullptr) : 0.0;
+}
+
+// --- the project view -------------------------------------------------------------------------
+
+// Thrown inside the store walk when the exporter stopped reading early.
+struct WalkCancelled {};
+
+// A ProjectView over the database. ImageStore::forEachInProject pushes pages of rows; the
+// exporter pulls with next(). A producer thread bridges the two through a small bounded queue,
+// so at most one page plus the queue is ever in memory.
+class StoreProjectView final : public sdk::ProjectView {
+public:
+    StoreProjectView(Database& database, ProjectRow project, const sdk::AnnotationType& type)
+        : _database(database), _project(std::move(project)), _type(type) {
+        _imageCount = ImageStore(_database).countByProject(_project.id);
+        _root = fs::path(_project.rootPath);
+        std::error_code error;
+        const fs::path canonical = fs::canonical(_root, error);
+        if (!error) {
+            _root = canonical;
+        }
+        Poco::JSON::Object::Ptr meta = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        meta->set("project_id", _project.id);
+        meta->set("project_name", _project.name);
+        meta->set("annotation_type", _project.annotationType);
+        meta->set("project_path", _project.rootPath);
+        meta->set("is_new", _project.isNew);
+        meta->set("is_starred", _project.isStarred);
+        meta->set("version_uuid", _project.versionUuid);
+        meta->set("created_date", _project.createdAt);
+        meta->set("last_modified_date", _project.modifiedAt);
+        std::ostringstream text;
+        meta->stringify(text);
+        _metadata = text.str();
+    }
+
+    ~StoreProjectView() override { stopProducer(); }
+    StoreProjectView(const StoreProjectView&) = delete;
+    StoreProjectView& operator=(const StoreProjectView&) = delete;
+
+    std::string projectName() const override { return _project.name; }
+    std::string annotationType() const override { return _project.annotationType; }
+    std::string rootPath() const override { return _project.rootPath; }
+    std::vector<std::string> labels() const override { return _project.labels; }
+    std::int64_t imageCount() const override { return _imageCount; }
+
+    std::string metadataJson() const override {
+        if (_currentUuid.empty()) {
+            return _metadata;
+        }
+        // The image last returned by next(), with its stored annotation_data (the display
+        // geometry the annotator saw), for formats that carry it verbatim (docs/plugins.md).
+        std::string text = _metadata.substr(0, _metadata.size() - 1);
+        text += ",\"current_image\":{\"uuid\":\"" + _currentUuid +
+                "\",\"annotation_data\":" + _currentAnnotation + "}}";
+        return text;
+    }
+
+    sdk::Result<bool> next(sdk::ExportImage& out) override {
+        if (!_producer.joinable()) {
+            _producer = std::thread([this] { produce(); });
+        }
+        ImageRow row;
+        {
+            std::unique_lock lock(_mutex);
+            _wake.wait(lock, [this] { return !_queue.empty() || _finished; });
+            if (_queue.empty()) {
+                _currentUuid.clear();
+                if (!_failure.empty()) {
+                    return sdk::fail(sdk::ErrorKind::Internal,
+                                     "cannot read the project's images: " + _failure);
+                }
+                return false;
+            }
+            row = std::move(_queue.front());
+            _queue.pop_front();
+        }
+        _wake.notify_all();
+        return fill(row, out);
+    }
+
+private:
+    static constexpr std::size_t kQueueRows = 64;
+    static constexpr std::size_t kPageRows = 256;
+
+    void produce() {
+        std::string failure;
+        try {
+            ImageStore(_database).forEachInProject(
+                _project.id,
+                [this](const ImageRow& row) {
+                    std::unique_lock lock(_mutex);
+                    _wake.wait(lock, [this] { return _queue.size() < kQueueRows || _cancel; });
+                    if (_cancel) {
+                        throw WalkCancelled{};
+                    }
+                    _queue.push_back(row);
+                    lock.unlock();
+                    _wake.notify_all();
+                },
+                kPageRows);
+        } catch (const WalkCancelled&) {
+        } catch (const std::exception& error) {
+            failure = error.what();
+        } catch (...) {
+            failure = "unknown error";
+        }
+        {
+            std::lock_guard lock(_mutex);
+            _finished = true;
+            _failure = failure;
+        }
+        _wake.notify_all();
+    }
+
+    void stopProducer() {
+        {
+            std::lock_guard lock(_mutex);
+            _cancel = true;
+        }
+        _wake.notify_all();
+        if (_producer.joinable()) {
+            _producer.join();
+        }
+    }
+
+    sdk::Result<bool> fill(ImageRow& row, sdk::ExportImage& out) {
+        // Paths come from the database; a path that leaves the root is never opened.
+        const fs::path relative = fs::path(row.relPath).lexically_normal();
+        if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") {
+            return sdk::fail(sdk::ErrorKind::Internal,
+                             "image '" + row.relPath + "' has a path outside the project folder");
+        }
+        const fs::path absolute = _root / relative;
+        std::error_code error;
+        if (!fs::is_regular_file(absolute, error)) {
+            return sdk::fail(sdk::ErrorKind::NotFound,
+                             fmt::format("image '{}' is missing from the project folder {} "
+                                         "(reload the project to drop vanished images)",
+                                         row.relPath, _project.rootPath));
+        }
+        out.uuid = row.uuid;
+        out.relativePath = row.relPath;
+        out.absolutePath = absolute.string();
+        out.fileSizeBytes = row.sizeBytes;
+        out.geometry = sdk::ImageGeometry{row.width, row.height, row.depth};
+        auto list = memberText(row.annotation, "annotation");
+        out.annotationJson = list ? *list : "[]";
+        const sdk::DisplayGeometry display{
+            numberMember(row.annotation, "img_x"), numberMember(row.annotation, "img_y"),
+            numberMember(row.annotation, "img_w"), numberMember(row.annotation, "img_h")};
+        out.shapes.clear();
+        sdk::Result<std::vector<sdk::Shape>> shapes =
+            _type.toShapes(out.annotationJson, display, out.geometry);
+        if (!shapes) {
+            return sdk::fail(sdk::ErrorKind::Internal,
+                             fmt::format("the annotations of image '{}' cannot be read: {}",
+                                         row.relPath, shapes.error().message));
+        }
+        out.shapes = std::move(shapes.value());
+        _currentUuid = row.uuid;
+        _currentAnnotation = std::move(row.annotation);
+        return true;
+    }
+
+    Database& _database;
+    ProjectRow _project;
+    const sdk::AnnotationType& _type;
+    fs::path _root;
+    std::int64_t _imageCount = 0;
+    std::string _metadata;
+    std::string _currentUuid;
+    std::string _currentAnnotation;
+
+    std::mutex _mutex;
+    std::condition_variable _wake;
+    std::deque<ImageRow> _queue;
+    bool _finished = false;
+    bool _cancel = false;
+    std::string _failure;
+    std::thread _producer;
+};
+
+// --- sinks ------------------------------------------------------------------------------------
+
+std::string errnoText(int error) {
+    return std::strerror(error);
+}
+
+// Checks a relative output path: '/'-separated, no empty, '.' or '..' parts, not absolute.
+std::optional<std::string> badEntryName(const std::string& name) {
+    if (name.empty() || name.front() == '/' || name.find('\\') != std::string::npos ||
+        name.find('\0') != std::string::npos) {
+        return "output path '" + name + "' must be a relative '/'-separated path";
+    }
+    std::size_t start = 0;
+    while (start <= name.size()) {
+        const auto slash = name.find('/', start);
+        const std::string part =
+            name.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+        if (part.empty() || part == "." || part == "..") {
+            return "output path '" + name + "' must not contain empty, '.' or '..' parts";
+        }
+        if (slash == std::string::npos) {
+            break;
+        }
+        start = slash + 1;
+    }
+    return std::nullopt;
+}
+
+// The temporary file beside the destination; removed unless published.
+class TempFile {
+public:
+    TempFile(const fs::path& directory, const std::string& fileName) {
+        std::random_device random;
+        for (int attempt = 0; attempt < 16 && !_created; ++attempt) {
+            _path = directory / fmt::format(".{}.{:08x}.part", fileName, random());
+            const int fd = ::open(_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            _error = fd < 0 ? errno : 0;
+            if (fd >= 0) {
+                ::close(fd); // reopened as a stream; the fd only reserved the unique name
+                _created = true;
+            } else if (_error != EEXIST) {
+                break;
+            }
+        }
+    }
+    ~TempFile() {
+        if (!_published && _created) {
+            std::error_code ignored;
+            fs::remove(_path, ignored);
+        }
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+
+    bool created() const { return _created; }
+    int error() const { return _error; }
+    const fs::path& path() const { return _path; }
+
+    // fsyncs the file, renames it to `destination`, fsyncs the folder.
+    sdk::Result<void> publish(const fs::path& destination) {
+        const int fd = ::open(_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fsync(fd) != 0) {
+            const int error = errno;
+            if (fd >= 0) {
+                ::close(fd);
+            }
+            return sdk::fail(sdk::ErrorKind::Internal,
+                             fmt::format("cannot flush {}: {}", _path.string(), errnoText(error)));
+        }
+        ::close(fd);
+        if (::rename(_path.c_str(), destination.c_str()) != 0) {
+            return sdk::fail(
+                sdk::ErrorKind::Internal,
+                fmt::format("cannot write {}: {}", destination.string(), errnoText(errno)));
+        }
+        _published = true;
+        const int folder = ::open(destination.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+        if (folder >= 0) {
+            ::fsync(folder);
+            ::close(folder);
+        }
+        return {};
+    }
+
+private:
+    fs::path _path;
+    bool _created = false;
+    int _error = 0;
+    bool _published = false;
+};
+
+// Counters and progress every sink shares.
+class CountingSink : public sdk::ExportSink {
+public:
+    explicit CountingSink(std::function<void(std::int64_t, std::int64_t)> progress)
+        : _progress(std::move(progress)) {}
+
+    void count(const std::string& counter, std::int64_t amount) override {
+        _counters[counter] += amount;
+    }
+    void progress(std::int64_t done, std::int64_t total) override {
+        if (_progress) {
+            _progress(done, total);
+        }
+    }
+    const std::map<std::string, std::int64_t>& counters() const { return _counters; }
+
+    /// Closes what is open; an Error when anything failed to reach the file.
+    virtual sdk::Result<void> finish() = 0;
+
+private:
+    std::function<void(std::int64_t, std::int64_t)> _progress;
+    std::map<std::string, std::int64_t> _counters;
+};
+
+// A single-file format: the one file it opens is the output.
+class FileSink final : public CountingSink {
+public:
+    FileSink(const fs::path& file, std::function<void(std::int64_t, std::int64_t)> progress)
+        : CountingSink(std::move(progress)), _file(file) {}
+
+    sdk::Result<std::ostream*> open(const std::string& relativePath) override {
+        if (auto bad = badEntryName(relativePath)) {
+            return sdk::fail(sdk::ErrorKind::InvalidInput, *bad);
+        }
+        if (_opened) {
+            return sdk::fail(sdk::ErrorKind::InvalidInput,
+                             "a single-file format may write only one file (asked for '" +
+                                 relativePath + "' after another)");
+        }
+        _opened = true;
+        _out.open(_file, std::ios::binary | std::ios::trunc);
+        if (!_out) {
+            return sdk::fail(sdk::ErrorKind::Internal, "cannot write " + _file.string());
+        }
+        return &_out;
+    }
+
+    sdk::Result<void> addFile(const std::string& relativePath, const std::string&) override {
+        return sdk::fail(sdk::ErrorKind::InvalidInput,
+                         "a single-file format cannot add files ('" + relativePath + "')");
+    }
+
+    sdk::Result<void> finish() override {
+        if (!_opened) {
+            return sdk::fail(sdk::ErrorKind::Internal, "the exporter wrote nothing");
+        }
+        _out.close();
+        if (_out.fail()) {
+            return sdk::fail(sdk::ErrorKind::Internal, "writing " + _file.string() + " failed");
+        }
+        return {};
+    }
+
+private:
+    fs::path _file;
+    std::ofstream _out;
+    bool _opened = false;
+};
+
+// A multi-file format: every file becomes an entry of one zip. Files opened as streams are
+// spooled to a temporary file and added when the next one starts, so memory stays flat.
+class ZipSink final : public CountingSink {
+public:
+    ZipSink(const fs::path& file, std::function<void(std::int64_t, std::int64_t)> progress)
+        : CountingSink(std::move(progress)), _out(file, std::ios::binary | std::ios::trunc),
+          _zip(_out, true) {
+        // Images are already compressed: stored, not deflated again.
+        _zip.setStoreExtensions({"jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "avif", "JPG",
+                                 "JPEG", "PNG", "WEBP", "GIF", "HEIC", "HEIF"});
+        const char* base = std::getenv("TMPDIR");
+        std::string templ =
+            (base && *base ? std::string(base) : std::string("/tmp")) + "/classifai-export-XXXXXX";
+        std::vector<char> buffer(templ.begin(), templ.end());
+        buffer.push_back('\0');
+        const int fd = ::mkstemp(buffer.data());
+        if (fd >= 0) {
+            ::close(fd);
+            _spoolPath = buffer.data();
+        }
+    }
+
+    ~ZipSink() override {
+        if (!_spoolPath.empty()) {
+            std::error_code ignored;
+            fs::remove(_spoolPath, ignored);
+        }
+    }
+
+    sdk::Result<std::ostream*> open(const std::string& relativePath) override {
+        if (auto bad = badEntryName(relativePath)) {
+            return sdk::fail(sdk::ErrorKind::InvalidInput, *bad);
+        }
+        if (!_out || _spoolPath.empty()) {
+            return sdk::fail(sdk::ErrorKind::Internal, "cannot create the export's zip file");
+        }
+        sdk::Result<void> flushed = flushSpool();
+        if (!flushed) {
+            return flushed.error();
+        }
+        if (!claim(relativePath)) {
+            return sdk::fail(sdk::ErrorKind::InvalidInput,
+                             "the exporter wrote '" + relativePath + "' twice");
+        }
+        _spool.open(_spoolPath, std::ios::binary | std::ios::trunc);
+        if (!_spool) {
+            return sdk::fail(sdk::ErrorKind::Internal, "cannot write a temporary file");
+        }
+        _spoolEntry = relativePath;
+        return &_spool;
+    }
+
+    sdk::Result<void> addFile(const std::string& relativePath,
+                              const std::string& sourceAbsolutePath) override {
+        if (auto bad = badEntryName(relativePath)) {
+            return sdk::fail(sdk::ErrorKind::InvalidInput, *bad);
+        }
+        sdk::Result<void> flushed = flushSpool();
+        if (!flushed) {
+            return flushed;
+        }
+        if (!claim(relativePath)) {
+            return sdk::fail(sdk::ErrorKind::InvalidInput,
+                             "the exporter wrote '" + relativePath + "' twice");
+        }
+        std::ifstream in(sourceAbsolutePath, std::ios::binary);
+        if (!in) {
+            return sdk::fail(sdk::ErrorKind::NotFound,
+                             "cannot read " + sourceAbsolutePath + ": " + errnoText(errno));
+        }
+        const std::string extension =
+            Poco::Path(relativePath, Poco::Path::PATH_UNIX).getExtension();
+        const bool store = _zip.getStoreExtensions().count(extension) > 0;
+        _zip.addFile(in, Poco::DateTime(), Poco::Path(relativePath, Poco::Path::PATH_UNIX),
+                     store ? Poco::Zip::ZipCommon::CM_STORE : Poco::Zip::ZipCommon::CM_DEFLATE,
+                     Poco::Zip::ZipCommon::CL_NORMAL);
+        if (in.bad() || !_out) {
+            return sdk::fail(sdk::ErrorKind::Internal,
+                             "copying " + sourceAbsolutePath + " into the zip failed");
+        }
+        return {};
+    }
+
+    sdk::Result<void> finish() override {
+        sdk::Result<void> flushed = flushSpool();
+        if (!flushed) {
+            return flushed;
+        }
+        _zip.close();
+        _out.close();
+        if (_out.fail()) {
+            return sdk::fail(sdk::ErrorKind::Internal, "writing the zip failed");
+        }
+        return {};
+    }
+
+private:
+    bool claim(const std::string& name) { return _entries.insert(name).second; }
+
+    sdk::Result<void> flushSpool() {
+        if (_spoolEntry.empty()) {
+            return {};
+        }
+        _spool.close();
+        if (_spool.fail()) {
+            return sdk::fail(sdk::ErrorKind::Internal,
+                             "writing '" + _spoolEntry + "' to a temporary file failed");
+        }
+        std::ifstream in(_spoolPath, std::ios::binary);
+        _zip.addFile(in, Poco::DateTime(), Poco::Path(_spoolEntry, Poco::Path::PATH_UNIX),
+                     Poco::Zip::ZipCommon::CM_DEFLATE, Poco::Zip::ZipCommon::CL_NORMAL);
+        const std::string entry = std::move(_spoolEntry);
+        _spoolEntry.clear();
+        if (in.bad() || !_out) {
+            return sdk::fail(sdk::ErrorKind::Internal, "writing '" + entry + "' to the zip failed");
+        }
+        return {};
+    }
+
+    std::ofstream _out;
+    Poco::Zip::Compress _zip;
+    std::string _spoolPath;
+    std::ofstream _spool;
+    std::string _spoolEntry;
+    std::set<std::string> _entries;
+};
+
+} // namespace
+
+// --- free functions ---------------------------------------------------------------------------
+
+std::string exportStateName(ExportState state) {
+    switch (state) {
+    case ExportState::NotInitiated:
+        return "EXPORT_NOT_INITIATED";
+    case ExportState::Starting:
+        return "EXPORT_STARTING";
+    case ExportState::Success:
+        return "EXPORT_SUCCESS";
+    case ExportState::Failed:
+        return "EXPORT_FAIL";
+    }
+    return "EXPORT_FAIL";
+}
+
+std::string exportFileName(const std::string& projectName, const sdk::Exporter& exporter) {
+    const std::string id = exporter.id();
+    const std::string extension = exporter.multiFile() ? "zip" : exporter.fileExtension();
+    const std::string suffix = extension.empty() ? "" : "." + extension;
+    if (id == "cfg" || id == "cfgdata") {
+        return projectName + suffix;
+    }
+    return projectName + "_" + id + suffix;
+}
+
+sdk::Result<ExportOutput>
+writeExport(const sdk::Exporter& exporter, sdk::ProjectView& view, const fs::path& directory,
+            const std::string& fileName,
+            const std::function<void(std::int64_t, std::int64_t)>& progress) {
+    std::error_code error;
+    if (!fs::is_directory(directory, error)) {
+        return sdk::fail(sdk::ErrorKind::NotFound,
+                         "the export folder " + directory.string() + " does not exist");
+    }
+    TempFile temp(directory, fileName);
+    if (!temp.created()) {
+        return sdk::fail(
+            sdk::ErrorKind::Internal,
+            fmt::format("cannot write into {}: {}", directory.string(), errnoText(temp.error())));
+    }
+    std::unique_ptr<CountingSink> sink;
+    if (exporter.multiFile()) {
+        sink = std::make_unique<ZipSink>(temp.path(), progress);
+    } else {
+        sink = std::make_unique<FileSink>(temp.path(), progress);
+    }
+    sdk::Result<void> written;
+    try {
+        written = exporter.write(view, *sink);
+        if (written) {
+            written = sink->finish();
+        }
+    } catch (const std::exception& failure) {
+        written = sdk::fail(sdk::ErrorKind::Internal,
+                            fmt::format("exporter {} failed: {}", exporter.id(), failure.what()));
+    } catch (...) {
+        written = sdk::fail(sdk::ErrorKind::Internal,
+                            fmt::format("exporter {} failed with an unknown error", exporter.id()));
+    }
+    if (!written) {
+        return written.error();
+    }
+    const fs::path destination = directory / fileName;
+    sdk::Result<void> published = temp.publish(destination);
+    if (!published) {
+        return published.error();
+    }
+    ExportOutput output;
+    output.path = destination;
+    output.bytes = static_cast<std::int64_t>(fs::file_size(destination, error));
+    output.counters = sink->counters();
+    return output;
+}
+
+// --- the service ------------------------------------------------------------------------------
+
+struct ExportService::Plan {
+    const sdk::AnnotationType* type = nullptr;
+    const sdk::Exporter* exporter = nullptr;
+    ProjectRow project;
+};
+
+ExportService::ExportService(Database& database, JobRunner& jobs, const Registry& registry,
+                             ExportOptions options)
+    : _database(database), _jobs(jobs), _registry(registry), _options(std::move(options)) {}
+
+std::vector<std::string> ExportService::exportersFor(const std::string& typeId) const {
+    std::vector<std::string> ids;
+    for (const sdk::Exporter* exporter : _registry.exporters()) {
+        const auto types = exporter->supportedTypes();
+        if (types.empty() || std::find(types.begin(), types.end(), typeId) != types.end()) {
+            ids.push_back(exporter->id());
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+std::optional<ExportError> ExportService::plan(const std::string& type,
+                                               const std::string& projectName,
+                                               const std::string& exportType, Plan& out) {
+    out.type = _registry.annotationType(type);
+    if (out.type == nullptr) {
+        std::string available;
+        for (const auto* known : _registry.annotationTypes()) {
+            available += (available.empty() ? "" : ", ") + known->id();
+        }
+        return ExportError{fmt::format("Unknown annotation type '{}'; available: {}", type,
+                                       available.empty() ? "none" : available),
+                           1, true};
+    }
+    const std::string typeId = out.type->id();
+    const auto available = exportersFor(typeId);
+    if (std::find(available.begin(), available.end(), exportType) == available.end()) {
+        return ExportError{fmt::format("Export type '{}' is not available for {} projects; "
+                                       "available: {}",
+                                       exportType, typeId,
+                                       available.empty()
+                                           ? "none (no exporter plugin loaded)"
+                                           : fmt::format("{}", fmt::join(available, ", "))),
+                           1};
+    }
+    out.exporter = _registry.exporter(exportType);
+    auto project = ProjectStore(_database).findByName(typeId, projectName);
+    if (!project) {
+        return ExportError{"Project not exist", 1};
+    }
+    out.project = std::move(*project);
+    return std::nullopt;
+}
+
+std::optional<ExportError> ExportService::start(const std::string& type,
+                                                const std::string& projectName,
+                                                const std::string& exportType) {
+    auto planned = std::make_shared<Plan>();
+    if (auto refused = plan(type, projectName, exportType, *planned)) {
+        return refused;
+    }
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(_mutex);
+        generation = ++_generation;
+        _status = ExportStatus{};
+        _status.state = ExportState::Starting;
+        _status.annotationType = planned->type->id();
+        _status.projectName = projectName;
+        _status.exportType = exportType;
+    }
+    const bool queued = _jobs.submit("export " + exportType + " " + projectName,
+                                     [this, planned, generation] { run(*planned, generation); });
+    if (!queued) {
+        update(generation, [](ExportStatus& status) {
+            status.state = ExportState::Failed;
+            status.reason = "the server is shutting down";
+        });
+        return ExportError{
+            "Export of project failed for " + projectName + ": the server is shutting down", 1};
+    }
+    return std::nullopt;
+}
+
+ExportStatus ExportService::status() const {
+    std::lock_guard lock(_mutex);
+    return _status;
+}
+
+ExportStatus ExportService::runNow(const std::string& type, const std::string& projectName,
+                                   const std::string& exportType) {
+    Plan planned;
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(_mutex);
+        generation = ++_generation;
+    }
+    if (auto refused = plan(type, projectName, exportType, planned)) {
+        ExportStatus status;
+        status.state = ExportState::Failed;
+        status.projectName = projectName;
+        status.exportType = exportType;
+        status.reason = refused->message;
+        update(generation, [&](ExportStatus& current) { current = status; });
+        return status;
+    }
+    update(generation, [&](ExportStatus& status) {
+        status = ExportStatus{};
+        status.state = ExportState::Starting;
+        status.annotationType = planned.type->id();
+        status.projectName = projectName;
+        status.exportType = exportType;
+    });
+    return run(planned, generation);
+}
+
+void ExportService::update(std::uint64_t generation,
+                           const std::function<void(ExportStatus&)>& change) {
+    std::lock_guard lock(_mutex);
+    if (generation == _generation) {
+        change(_status);
+    }
+}
+
+ExportStatus ExportService::run(const Plan& plan, std::uint64_t generation) {
+    ExportStatus result;
+    result.annotationType = plan.type->id();
+    result.projectName = plan.project.name;
+    result.exportType = plan.exporter->id();
+    const fs::path directory =
+        _options.exportDir.empty() ? fs::path(plan.project.rootPath) : _options.exportDir;
+    try {
+        StoreProjectView view(_database, plan.project, *plan.type);
+        result.imagesTotal = view.imageCount();
+        update(generation, [&](ExportStatus& status) { status.imagesTotal = result.imagesTotal; });
+        auto written = writeExport(*plan.exporter, view, directory,
+                                   exportFileName(plan.project.name, *plan.exporter),
+                                   [&](std::int64_t done, std::int64_t total) {
+                                       result.imagesDone = done;
+                                       update(generation, [&](ExportStatus& status) {
+                                           status.imagesDone = done;
+                                           status.imagesTotal = total;
+                                       });
+                                   });
+        if (written) {
+            result.state = ExportState::Success;
+            result.outputPath = written.value().path.string();
+            result.outputBytes = written.value().bytes;
+            result.counters = written.value().counters;
+        } else {
+            result.state = ExportState::Failed;
+            result.reason = written.error().message;
+        }
+    } catch (const std::exception& error) {
+        result.state = ExportState::Failed;
+        result.reason = fmt::format("export failed: {}", error.what());
+    }
+    if (result.state == ExportState::Success) {
+        exportLog().information(fmt::format(
+            "exported {} project {} as {} to {} ({} bytes)", result.annotationType,
+            result.projectName, result.exportType, result.outputPath, result.outputBytes));
+    } else {
+        exportLog().warning(fmt::format("export of {} project {} as {} failed: {}",
+                                        result.annotationType, result.projectName,
+                                        result.exportType, result.reason));
+    }
+    update(generation, [&](ExportStatus& status) { status = result; });
+    return result;
+}
+
+} // namespace classifai
