@@ -29,7 +29,7 @@ build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 run: build
-	$(BUILD_DIR)/bin/classifai --port=$(PORT)
+	$(BUILD_DIR)/bin/classifai --port=$(PORT) $(if $(WEBROOT),--webroot=$(WEBROOT))
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
