@@ -5,9 +5,6 @@
 #include <Poco/SHA2Engine.h>
 #include <Poco/UUIDGenerator.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 
