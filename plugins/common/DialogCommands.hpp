@@ -125,9 +125,16 @@ inline std::vector<std::string> zenityArgv(const std::string& program,
     return argv;
 }
 
+/// GTK and Qt tools also exit 1 when they cannot reach the display: that is a failure to report,
+/// not a person cancelling.
+inline bool displayUnreachable(const ToolExit& exit) {
+    return exit.err.find("cannot open display") != std::string::npos ||
+           exit.err.find("could not connect to display") != std::string::npos;
+}
+
 /// zenity exits 1 when the window is cancelled or closed, 5 on its own timeout.
 inline bool zenityCancelled(const ToolExit& exit) {
-    return exit.exitCode == 1 || exit.exitCode == 5;
+    return (exit.exitCode == 1 && !displayUnreachable(exit)) || exit.exitCode == 5;
 }
 
 // ---- kdialog (KDE) ---------------------------------------------------------------------------
@@ -163,7 +170,7 @@ inline std::vector<std::string> kdialogArgv(const std::string& program,
 
 /// kdialog exits 1 when the window is cancelled or closed.
 inline bool kdialogCancelled(const ToolExit& exit) {
-    return exit.exitCode == 1;
+    return exit.exitCode == 1 && !displayUnreachable(exit);
 }
 
 // ---- osascript (macOS) -----------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 
 namespace classifai::process {
@@ -123,8 +124,13 @@ inline ProcessResult runProcess(const std::vector<std::string>& argv) {
         }
         ::dup2(outPipe[1], 1);
         ::dup2(errPipe[1], 2);
-        for (int fd = 3; fd < 1024; ++fd) {
-            ::close(fd);
+#if defined(__linux__) && defined(SYS_close_range)
+        if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+#endif
+        {
+            for (int fd = 3; fd < 65536; ++fd) {
+                ::close(fd);
+            }
         }
         ::execv(args[0], args.data());
         ::_exit(127);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -68,6 +69,27 @@ protected:
 
     TempDir _root;
 };
+
+TEST_F(SelectionApiTest, EveryBackendPluginSaysWhetherItCanRunHere) {
+    ServerProcess server(headless("0"));
+    auto backends = server.get("/api/system/capabilities").json()->getArray("dialog_backends");
+    std::map<std::string, Poco::JSON::Object::Ptr> byId;
+    for (std::size_t i = 0; i < backends->size(); ++i) {
+        auto backend = backends->getObject(static_cast<unsigned>(i));
+        byId[backend->getValue<std::string>("id")] = backend;
+    }
+    ASSERT_EQ(byId.size(), 5u) << server.get("/api/system/capabilities").body;
+    EXPECT_TRUE(byId["headless"]->getValue<bool>("available"));
+    EXPECT_NE(byId["headless"]->getValue<std::string>("plugin").find("dialog-headless"),
+              std::string::npos);
+    EXPECT_FALSE(byId["osascript"]->getValue<bool>("available"));
+    EXPECT_EQ(byId["osascript"]->getValue<std::string>("reason"),
+              "osascript serves macos, not linux");
+    EXPECT_FALSE(byId["powershell"]->getValue<bool>("available"));
+    EXPECT_EQ(byId["powershell"]->getValue<std::string>("reason"),
+              "powershell serves windows, not linux");
+    EXPECT_TRUE(byId.count("zenity") && byId.count("kdialog"));
+}
 
 TEST_F(SelectionApiTest, NothingChosenYetIsAClosedWindowWithAnEmptyPath) {
     ServerProcess server(headless("0"));

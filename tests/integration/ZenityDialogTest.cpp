@@ -9,16 +9,19 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,50 +50,71 @@ std::optional<std::string> onPath(const std::string& name) {
     return std::nullopt;
 }
 
-// An Xvfb server on a display number it picks itself (-displayfd), stopped on destruction.
+// An Xvfb server on a display of its own, stopped on destruction. The number is drawn from a high
+// range per process rather than with -displayfd: parallel tests that start and stop displays
+// next to each other would otherwise reuse a number whose dying server still removes its socket.
 class VirtualDisplay {
 public:
     explicit VirtualDisplay(const std::string& xvfb) {
-        int fds[2];
-        if (::pipe(fds) != 0) {
-            throw std::runtime_error("pipe failed");
-        }
-        std::string fd = std::to_string(fds[1]);
-        _pid = ::fork();
-        if (_pid == 0) {
-            ::close(fds[0]);
-            int devNull = ::open("/dev/null", O_RDWR);
-            ::dup2(devNull, 0);
-            ::dup2(devNull, 1);
-            ::dup2(devNull, 2);
-            ::execl(xvfb.c_str(), xvfb.c_str(), "-displayfd", fd.c_str(), "-nolisten", "tcp",
-                    "-screen", "0", "1280x800x24", static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        ::close(fds[1]);
-        pollfd ready{fds[0], POLLIN, 0};
-        std::string number;
-        if (::poll(&ready, 1, 20000) > 0) {
-            char buffer[32];
-            auto count = ::read(fds[0], buffer, sizeof buffer);
-            if (count > 0) {
-                number.assign(buffer, static_cast<std::size_t>(count));
+        std::mt19937 random(
+            static_cast<unsigned>(::getpid()) ^
+            static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+        for (int attempt = 0; attempt < 20; ++attempt) {
+            const int number = 300 + static_cast<int>(random() % 30000);
+            if (fs::exists("/tmp/.X" + std::to_string(number) + "-lock") ||
+                fs::exists("/tmp/.X11-unix/X" + std::to_string(number))) {
+                continue;
             }
-        }
-        ::close(fds[0]);
-        while (!number.empty() && (number.back() == '\n' || number.back() == ' ')) {
-            number.pop_back();
-        }
-        if (number.empty()) {
+            const std::string display = ":" + std::to_string(number);
+            _pid = ::fork();
+            if (_pid == 0) {
+                int devNull = ::open("/dev/null", O_RDWR);
+                ::dup2(devNull, 0);
+                ::dup2(devNull, 1);
+                ::dup2(devNull, 2);
+                ::execl(xvfb.c_str(), xvfb.c_str(), display.c_str(), "-nolisten", "tcp", "-screen",
+                        "0", "1280x800x24", static_cast<char*>(nullptr));
+                ::_exit(127);
+            }
+            if (waitUntilListening(number)) {
+                _display = display;
+                return;
+            }
             stop();
-            throw std::runtime_error("Xvfb did not report a display number");
         }
-        _display = ":" + number;
+        throw std::runtime_error("Xvfb did not start on any display");
     }
     ~VirtualDisplay() { stop(); }
     const std::string& display() const { return _display; }
 
 private:
+    // True once the server accepts a connection on its socket; false if it exited or timed out.
+    bool waitUntilListening(int number) {
+        const std::string socketPath = "/tmp/.X11-unix/X" + std::to_string(number);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        while (std::chrono::steady_clock::now() < deadline) {
+            int status = 0;
+            if (::waitpid(_pid, &status, WNOHANG) == _pid) {
+                _pid = -1;
+                return false;
+            }
+            int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            sockaddr_un address{};
+            address.sun_family = AF_UNIX;
+            std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socketPath.c_str());
+            bool connected = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&address),
+                                                  sizeof address) == 0;
+            if (fd >= 0) {
+                ::close(fd);
+            }
+            if (connected) {
+                return true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+
     void stop() {
         if (_pid > 0) {
             ::kill(_pid, SIGTERM);

@@ -110,6 +110,8 @@ TEST(DialogCommandsTest, ExitsAreReadPerTool) {
     EXPECT_TRUE(dc::zenityCancelled({1, "", ""}));
     EXPECT_TRUE(dc::zenityCancelled({5, "", ""}));
     EXPECT_FALSE(dc::zenityCancelled({255, "", ""}));
+    EXPECT_FALSE(dc::zenityCancelled({1, "", "Gtk-WARNING **: cannot open display: :7"}));
+    EXPECT_FALSE(dc::kdialogCancelled({1, "", "qt.qpa.xcb: could not connect to display :7"}));
     EXPECT_TRUE(dc::kdialogCancelled({1, "", ""}));
     EXPECT_TRUE(dc::osascriptCancelled({1, "", "execution error: User canceled. (-128)"}));
     EXPECT_FALSE(dc::osascriptCancelled({1, "", "syntax error"}));
