@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -57,6 +60,72 @@ TEST(ThumbnailerTest, WebpAndBmpAreDecodedReducedToo) {
     EXPECT_EQ(bmp.decodedHeight, 133);
     EXPECT_EQ(bmp.width, 100);
     EXPECT_EQ(bmp.height, 67);
+}
+
+/// A bottom-up BI_BITFIELDS BMP, red rising left to right, green top to bottom.
+std::string bitFieldBmp(int width, int height, int bits) {
+    const std::uint32_t rowBytes = (static_cast<std::uint32_t>(width) * bits / 8 + 3) / 4 * 4;
+    const std::uint32_t offset = 14 + 40 + 12;
+    std::string out = "BM";
+    auto le32 = [&](std::uint32_t v) {
+        for (int shift = 0; shift < 32; shift += 8) {
+            out.push_back(static_cast<char>((v >> shift) & 0xff));
+        }
+    };
+    auto le16 = [&](std::uint32_t v) {
+        out.push_back(static_cast<char>(v & 0xff));
+        out.push_back(static_cast<char>((v >> 8) & 0xff));
+    };
+    le32(offset + rowBytes * height);
+    le32(0);
+    le32(offset);
+    le32(40);
+    le32(width);
+    le32(height);
+    le16(1);
+    le16(bits);
+    le32(3); // BI_BITFIELDS
+    le32(rowBytes * height);
+    le32(2835);
+    le32(2835);
+    le32(0);
+    le32(0);
+    if (bits == 16) {
+        le32(0xF800), le32(0x07E0), le32(0x001F); // 5-6-5
+    } else {
+        le32(0x0000FF00), le32(0x00FF0000), le32(0xFF000000); // unusual order on purpose
+    }
+    for (int y = height - 1; y >= 0; --y) {
+        std::uint32_t written = 0;
+        for (int x = 0; x < width; ++x) {
+            const std::uint32_t red = x * 255 / (width - 1);
+            const std::uint32_t green = y * 255 / (height - 1);
+            if (bits == 16) {
+                le16(((red >> 3) << 11) | ((green >> 2) << 5) | 16);
+            } else {
+                le32((red << 8) | (green << 16) | (128u << 24));
+            }
+            written += static_cast<std::uint32_t>(bits / 8);
+        }
+        out.append(rowBytes - written, '\0');
+    }
+    return out;
+}
+
+TEST(ThumbnailerTest, BitFieldBmpsAreDecoded) {
+    TempFolder folder;
+    for (int bits : {16, 32}) {
+        const auto file = folder / ("fields" + std::to_string(bits) + ".bmp");
+        std::ofstream(file, std::ios::binary) << bitFieldBmp(200, 100, bits);
+        auto made = thumbnailOf(file);
+        EXPECT_EQ(made.width, 100) << bits;
+        EXPECT_EQ(made.height, 50) << bits;
+        auto png = decodePng(made.png);
+        EXPECT_GT(png.getpoint(95, 25)[0], 200) << bits; // red on the right
+        EXPECT_LT(png.getpoint(3, 25)[0], 40) << bits;   // not on the left
+        EXPECT_GT(png.getpoint(50, 47)[1], 200) << bits; // green at the bottom
+        EXPECT_LT(png.getpoint(50, 2)[1], 40) << bits;   // not at the top
+    }
 }
 
 TEST(ThumbnailerTest, SmallImagesAndOtherFormatsAreFullDecodes) {

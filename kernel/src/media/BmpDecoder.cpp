@@ -58,13 +58,43 @@ VipsImage* decodeBmp(int fd, int shrink, std::string& error) {
     const std::uint32_t compression = le32(&header[30]);
     std::uint32_t paletteSize = le32(&header[46]);
     const std::int64_t height = signedHeight < 0 ? -signedHeight : signedHeight;
-    const bool supportedDepth =
-        bitCount == 1 || bitCount == 4 || bitCount == 8 || bitCount == 24 || bitCount == 32;
-    if (compression != 0 || !supportedDepth || width <= 0 || height <= 0 || width > 100000 ||
-        height > 100000) {
-        error = "only uncompressed 1, 4, 8, 24 and 32-bit BMP images are decoded";
+    const bool supportedDepth = bitCount == 1 || bitCount == 4 || bitCount == 8 || bitCount == 16 ||
+                                bitCount == 24 || bitCount == 32;
+    // 0 = uncompressed; 3 (and 6, with alpha) = bit fields for 16 and 32-bit pixels.
+    const bool bitFields =
+        (compression == 3 || compression == 6) && bitCount >= 16 && bitCount != 24;
+    if ((compression != 0 && !bitFields) || !supportedDepth || width <= 0 || height <= 0 ||
+        width > 100000 || height > 100000) {
+        error = "only uncompressed or bit-field BMP images are decoded (not RLE, JPEG or PNG)";
         return nullptr;
     }
+    // Channel masks: from the file for bit fields, else the standard 5-5-5 and 8-8-8 layouts.
+    std::array<std::uint32_t, 3> masks{};
+    if (bitFields) {
+        std::array<unsigned char, 12> raw{};
+        if (!readAt(fd, raw.data(), raw.size(), 14 + 40)) {
+            error = "BMP bit-field masks truncated";
+            return nullptr;
+        }
+        masks = {le32(&raw[0]), le32(&raw[4]), le32(&raw[8])};
+    } else if (bitCount == 16) {
+        masks = {0x7C00, 0x03E0, 0x001F};
+    } else {
+        masks = {0x00FF0000, 0x0000FF00, 0x000000FF};
+    }
+    std::array<int, 3> shifts{};
+    std::array<std::uint32_t, 3> maxima{};
+    for (int band = 0; band < 3; ++band) {
+        if (masks[band] == 0) {
+            error = "BMP bit-field mask is empty";
+            return nullptr;
+        }
+        while (((masks[band] >> shifts[band]) & 1u) == 0) {
+            ++shifts[band];
+        }
+        maxima[band] = masks[band] >> shifts[band];
+    }
+
     // The palette (BGRX entries) follows the info header.
     std::vector<unsigned char> palette;
     if (bitCount <= 8) {
@@ -91,11 +121,20 @@ VipsImage* decodeBmp(int fd, int shrink, std::string& error) {
     std::vector<unsigned char> row(static_cast<std::size_t>(rowBytes));
 
     auto pixelAt = [&](std::int64_t x, unsigned char rgb[3]) {
-        if (bitCount >= 24) {
-            const unsigned char* p = &row[std::size_t(x) * (bitCount / 8)];
+        if (bitCount == 24) {
+            const unsigned char* p = &row[std::size_t(x) * 3];
             rgb[0] = p[2];
             rgb[1] = p[1];
             rgb[2] = p[0];
+            return;
+        }
+        if (bitCount >= 16) {
+            const unsigned char* p = &row[std::size_t(x) * (bitCount / 8)];
+            const std::uint32_t value = bitCount == 16 ? le16(p) : le32(p);
+            for (int band = 0; band < 3; ++band) {
+                const std::uint32_t channel = (value & masks[band]) >> shifts[band];
+                rgb[band] = static_cast<unsigned char>(channel * 255 / maxima[band]);
+            }
             return;
         }
         const std::int64_t bit = x * bitCount;
