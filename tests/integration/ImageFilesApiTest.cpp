@@ -257,6 +257,10 @@ TEST_F(ImageFilesApiTest, RenameUsesTheReferenceResultCodesAndNeverOverwrites) {
     }
     EXPECT_EQ(listTree(projects->root()), before);
     EXPECT_FALSE(fs::exists("/tmp/abs.jpg"));
+    EXPECT_EQ(server.get("/bndbox/projects/shots/uuid/" + uuids[1] + "/thumbnail")
+                  .json()
+                  ->getValue<std::string>("img_path"),
+              (folder / "car_7.jpg").string());
 
     auto unknown = rename("00000000-0000-4000-8000-000000000000", "x.jpg").json();
     EXPECT_EQ(unknown->getValue<int>("message"), 0);
