@@ -260,6 +260,23 @@ TEST_F(ZenityDialogTest, ACancelledWindowReportsAnEmptyPath) {
     EXPECT_EQ(closed->getValue<std::string>("label_file_path"), "");
 }
 
+TEST_F(ZenityDialogTest, StoppingTheServerClosesAnOpenWindow) {
+    EXPECT_EQ(_server->put("/v2/folders", "{}").body, R"({"message":1})");
+    ASSERT_EQ(waitForWindows("Select Project Folder").size(), 1u);
+    EXPECT_EQ(_server->stop(), 0);
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        int code = 0;
+        xdotool({"search", "--onlyvisible", "--name", "Select Project Folder"}, &code);
+        gone = code != 0;
+        if (!gone) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    EXPECT_TRUE(gone) << "the window outlived the server\n" << _server->log();
+    EXPECT_NE(_server->log().find("closing the selection window still open"), std::string::npos);
+}
+
 TEST_F(ZenityDialogTest, AConfigurationFileChosenInTheWindowIsImported) {
     const auto file = _root.path() / "my photos" / "project.json";
     std::ofstream(file) << R"({"tool":"classifai","tool_version":"2.0.0-alpha3",)"
