@@ -437,6 +437,23 @@ TEST_F(ImportApiTest, MalformedAndHostileFilesAbortWithAReasonAndChangeNothing) 
     EXPECT_EQ(classifai::ProjectStore(database).listByType("bndbox").size(), 1u);
 }
 
+TEST_F(ImportApiTest, ASymlinkLeadingOutOfTheFolderIsNotImported) {
+    TempDir elsewhere;
+    classifai::test::writeImage(elsewhere.path() / "secret.jpg", ImageFormat::Jpeg, 16, 16);
+    fs::create_symlink(elsewhere.path() / "secret.jpg", _folder / "escape.jpg");
+    std::string text = referenceConfig();
+    replaceAll(text, R"("img_path" : "gone/3.jpg")", R"("img_path" : "escape.jpg")");
+    writeConfig(text);
+    ServerProcess server(args());
+    auto status = runImport(server);
+    ASSERT_EQ(status->getValue<int>("file_system_status"), 3) << server.log();
+    EXPECT_EQ(strings(status->getArray("unsupported_image_list")),
+              std::vector<std::string>{(_folder / "escape.jpg").string()});
+    EXPECT_TRUE(strings(status->getArray("missing_image_list")).empty());
+    auto meta = server.get("/bndbox/projects/helloworld/meta").json();
+    EXPECT_EQ(meta->getArray("content")->getObject(0)->getValue<int>("total_uuid"), 2);
+}
+
 TEST_F(ImportApiTest, FilesOutsideTheRootsAreRefused) {
     TempDir elsewhere;
     const auto outside = elsewhere.path() / "project.json";
