@@ -29,10 +29,10 @@ bool wantsExtension(const sdk::DialogRequest& request, const std::string& extens
 }
 
 sdk::Error unanswered(const std::string& key) {
-    return sdk::fail(sdk::ErrorKind::Cancelled,
-                     "the headless dialog has no answer: set dialog.headless." + key +
-                         " in classifai.properties (or --define dialog.headless." + key +
-                         "=/absolute/path)");
+    std::string message = "the headless dialog has no answer: set dialog.headless.";
+    message.append(key).append(" in classifai.properties (or --define dialog.headless.");
+    message.append(key).append("=/absolute/path)");
+    return sdk::fail(sdk::ErrorKind::Cancelled, message);
 }
 
 class HeadlessDialog final : public sdk::DialogBackend {
@@ -86,17 +86,15 @@ sdk::Result<void> load(sdk::PluginContext& context) {
     std::string folder = context.setting("folder", "");
     std::string labelFile = context.setting("labelfile", "");
     std::string configFile = context.setting("configfile", "");
-    std::string delay = context.setting("delayMs", "0");
-    if (delay.empty()) {
-        delay = "0";
-    }
+    const std::string delay = context.setting("delayMs", "");
+    const char* digits = delay.empty() ? "0" : delay.c_str();
     char* end = nullptr;
-    const long delayMs = std::strtol(delay.c_str(), &end, 10);
-    if (end == delay.c_str() || *end != '\0' || delayMs < 0 || delayMs > 600000) {
-        return sdk::fail(sdk::ErrorKind::InvalidInput,
-                         "dialog.headless.delayMs must be a whole number of milliseconds "
-                         "between 0 and 600000, not '" +
-                             delay + "'");
+    const long delayMs = std::strtol(digits, &end, 10);
+    if (end == digits || *end != '\0' || delayMs < 0 || delayMs > 600000) {
+        std::string message = "dialog.headless.delayMs must be a whole number of milliseconds "
+                              "between 0 and 600000, not '";
+        message.append(delay).append("'");
+        return sdk::fail(sdk::ErrorKind::InvalidInput, message);
     }
     if (folder.empty() && labelFile.empty() && configFile.empty()) {
         context.log(sdk::LogLevel::Information,
