@@ -454,8 +454,72 @@ private:
     bool _opened = false;
 };
 
+// The stream a zip entry is written through: memory up to a limit, then a temporary file, so
+// small entries cost no file system round trip and large ones no memory.
+class SpillBuffer final : public std::streambuf {
+public:
+    // `spillPath` is the owner's member, filled in before the first write.
+    explicit SpillBuffer(const std::string& spillPath) : _spillPath(spillPath) {}
+
+    void reset() {
+        _memory.clear();
+        if (_file.is_open()) {
+            _file.close();
+        }
+        _spilled = false;
+        _failed = false;
+    }
+    bool failed() const { return _failed; }
+    // The entry's bytes as a stream, valid until the next reset().
+    std::istream& read() {
+        if (_spilled) {
+            _file.close();
+            _failed = _failed || _file.fail();
+            _reader = std::make_unique<std::ifstream>(_spillPath, std::ios::binary);
+        } else {
+            _reader = std::make_unique<std::istringstream>(_memory);
+        }
+        return *_reader;
+    }
+
+protected:
+    int_type overflow(int_type c) override {
+        if (traits_type::eq_int_type(c, traits_type::eof())) {
+            return traits_type::not_eof(c);
+        }
+        const char byte = traits_type::to_char_type(c);
+        return xsputn(&byte, 1) == 1 ? c : traits_type::eof();
+    }
+    std::streamsize xsputn(const char* data, std::streamsize count) override {
+        if (!_spilled && _memory.size() + static_cast<std::size_t>(count) > kMemoryBytes) {
+            _file.open(_spillPath, std::ios::binary | std::ios::trunc);
+            _file.write(_memory.data(), static_cast<std::streamsize>(_memory.size()));
+            _memory.clear();
+            _memory.shrink_to_fit();
+            _spilled = true;
+        }
+        if (_spilled) {
+            _file.write(data, count);
+            _failed = _failed || _file.fail();
+        } else {
+            _memory.append(data, static_cast<std::size_t>(count));
+        }
+        return _failed ? 0 : count;
+    }
+
+private:
+    static constexpr std::size_t kMemoryBytes = 4u << 20;
+
+    const std::string& _spillPath;
+    std::string _memory;
+    std::ofstream _file;
+    bool _spilled = false;
+    bool _failed = false;
+    std::unique_ptr<std::istream> _reader;
+};
+
 // A multi-file format: every file becomes an entry of one zip. Files opened as streams are
-// spooled to a temporary file and added when the next one starts, so memory stays flat.
+// spooled (SpillBuffer) and added when the next one starts, so memory stays flat.
 class ZipSink final : public CountingSink {
 public:
     ZipSink(const fs::path& file, std::function<void(std::int64_t, std::int64_t)> progress)
@@ -498,10 +562,8 @@ public:
             return sdk::fail(sdk::ErrorKind::InvalidInput,
                              "the exporter wrote '" + relativePath + "' twice");
         }
-        _spool.open(_spoolPath, std::ios::binary | std::ios::trunc);
-        if (!_spool) {
-            return sdk::fail(sdk::ErrorKind::Internal, "cannot write a temporary file");
-        }
+        _buffer.reset();
+        _spool.clear();
         _spoolEntry = relativePath;
         return &_spool;
     }
@@ -557,12 +619,12 @@ private:
         if (_spoolEntry.empty()) {
             return {};
         }
-        _spool.close();
-        if (_spool.fail()) {
+        _spool.flush();
+        std::istream& in = _buffer.read();
+        if (_spool.fail() || _buffer.failed()) {
             return sdk::fail(sdk::ErrorKind::Internal,
                              "writing '" + _spoolEntry + "' to a temporary file failed");
         }
-        std::ifstream in(_spoolPath, std::ios::binary);
         _zip.addFile(in, Poco::DateTime(), Poco::Path(_spoolEntry, Poco::Path::PATH_UNIX),
                      Poco::Zip::ZipCommon::CM_DEFLATE, Poco::Zip::ZipCommon::CL_NORMAL);
         const std::string entry = std::move(_spoolEntry);
@@ -576,7 +638,8 @@ private:
     std::ofstream _out;
     Poco::Zip::Compress _zip;
     std::string _spoolPath;
-    std::ofstream _spool;
+    SpillBuffer _buffer{_spoolPath};
+    std::ostream _spool{&_buffer};
     std::string _spoolEntry;
     std::set<std::string> _entries;
 };
