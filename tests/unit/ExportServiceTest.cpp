@@ -342,5 +342,16 @@ TEST_F(ExportServiceTest, TheJobRunsInTheBackgroundAndReportsSuccess) {
     EXPECT_EQ(status.exportType, "cfg");
 }
 
+TEST_F(ExportServiceTest, AnExportStopsWhenTheServerShutsDown) {
+    ExportService service(database, jobs, _host->registry(), ExportOptions{});
+    jobs.stop();
+    ExportStatus status = service.runNow("bndbox", "cars", "coco");
+    ASSERT_EQ(status.state, ExportState::Failed);
+    EXPECT_EQ(status.reason, "the server is shutting down");
+    EXPECT_FALSE(fs::exists(folder / "cars_coco.json"));
+    EXPECT_TRUE(service.start("bndbox", "cars", "coco").has_value());
+    EXPECT_EQ(service.status().state, ExportState::Failed);
+}
+
 } // namespace
 } // namespace classifai

@@ -123,8 +123,10 @@ struct WalkCancelled {};
 // so at most one page plus the queue is ever in memory.
 class StoreProjectView final : public sdk::ProjectView {
 public:
-    StoreProjectView(Database& database, ProjectRow project, const sdk::AnnotationType& type)
-        : _database(database), _project(std::move(project)), _type(type) {
+    // `stopping` (may be null) ends the walk early with an error when the server shuts down.
+    StoreProjectView(Database& database, ProjectRow project, const sdk::AnnotationType& type,
+                     const std::atomic<bool>* stopping)
+        : _database(database), _project(std::move(project)), _type(type), _stopping(stopping) {
         _imageCount = ImageStore(_database).countByProject(_project.id);
         _root = fs::path(_project.rootPath);
         std::error_code error;
@@ -170,6 +172,9 @@ public:
     }
 
     sdk::Result<bool> next(sdk::ExportImage& out) override {
+        if (_stopping != nullptr && _stopping->load()) {
+            return sdk::fail(sdk::ErrorKind::Cancelled, "the server is shutting down");
+        }
         if (!_producer.joinable()) {
             _producer = std::thread([this] { produce(); });
         }
@@ -279,6 +284,7 @@ private:
     Database& _database;
     ProjectRow _project;
     const sdk::AnnotationType& _type;
+    const std::atomic<bool>* _stopping;
     fs::path _root;
     std::int64_t _imageCount = 0;
     std::string _metadata;
@@ -856,7 +862,7 @@ ExportStatus ExportService::run(const Plan& plan, std::uint64_t generation) {
     const fs::path directory =
         _options.exportDir.empty() ? fs::path(plan.project.rootPath) : _options.exportDir;
     try {
-        StoreProjectView view(_database, plan.project, *plan.type);
+        StoreProjectView view(_database, plan.project, *plan.type, _jobs.stoppingFlag());
         result.imagesTotal = view.imageCount();
         update(generation, [&](ExportStatus& status) { status.imagesTotal = result.imagesTotal; });
         auto written = writeExport(*plan.exporter, view, directory,
