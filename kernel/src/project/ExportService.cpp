@@ -5,12 +5,11 @@
 #include "store/ImageStore.hpp"
 #include "store/ProjectStore.hpp"
 
-#include <Poco/DateTime.h>
+#include <Poco/Checksum.h>
+#include <Poco/DeflatingStream.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
-#include <Poco/Path.h>
-#include <Poco/Zip/Compress.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -21,10 +20,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <memory>
@@ -460,6 +461,254 @@ private:
     bool _opened = false;
 };
 
+// A streaming zip writer: each entry is written once (local header, data, data descriptor) and
+// its central-directory record goes to a temporary file until close(), so memory does not grow
+// with the number of entries. Zip64 records are used where sizes or offsets need them.
+class ZipWriter {
+public:
+    explicit ZipWriter(std::ostream& out) : _out(out), _directory(std::tmpfile(), &std::fclose) {
+        const std::time_t now = std::time(nullptr);
+        std::tm local{};
+        localtime_r(&now, &local);
+        _dosTime = static_cast<std::uint16_t>((local.tm_hour << 11) | (local.tm_min << 5) |
+                                              (local.tm_sec / 2));
+        _dosDate = static_cast<std::uint16_t>(((std::max(local.tm_year, 80) - 80) << 9) |
+                                              ((local.tm_mon + 1) << 5) | local.tm_mday);
+    }
+
+    bool ok() const { return _directory != nullptr && !_failed && static_cast<bool>(_out); }
+
+    // Adds `name` with the bytes of `in` (about `size` bytes, which picks the record sizes);
+    // `deflate` false stores them. False on an I/O failure.
+    bool add(const std::string& name, std::istream& in, std::uint64_t size, bool deflate) {
+        if (!ok()) {
+            return false;
+        }
+        // Deflate can grow incompressible data slightly; leave a margin below 4 GiB.
+        const bool zip64 = size >= 0xF0000000ull;
+        const std::uint64_t offset = _offset;
+        const std::uint16_t version = zip64 ? 45 : 20;
+        const std::uint16_t method = deflate ? 8 : 0;
+        std::string header;
+        put32(header, 0x04034b50);
+        put16(header, version);
+        put16(header, kFlags);
+        put16(header, method);
+        put16(header, _dosTime);
+        put16(header, _dosDate);
+        put32(header, 0);
+        put32(header, zip64 ? 0xFFFFFFFFu : 0);
+        put32(header, zip64 ? 0xFFFFFFFFu : 0);
+        put16(header, static_cast<std::uint16_t>(name.size()));
+        put16(header, zip64 ? 20 : 0);
+        header += name;
+        if (zip64) {
+            put16(header, 0x0001);
+            put16(header, 16);
+            put64(header, 0);
+            put64(header, 0);
+        }
+        emit(header);
+
+        Poco::Checksum crc(Poco::Checksum::TYPE_CRC32);
+        std::uint64_t read = 0;
+        const std::uint64_t before = _offset;
+        std::vector<char> buffer(1 << 16);
+        {
+            CountingBuffer counting(*_out.rdbuf(), _offset);
+            std::ostream counted(&counting);
+            std::unique_ptr<Poco::DeflatingOutputStream> deflater;
+            std::ostream* target = &counted;
+            if (deflate) {
+                deflater = std::make_unique<Poco::DeflatingOutputStream>(counted, -15, 6);
+                target = deflater.get();
+            }
+            while (in) {
+                in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+                const auto got = static_cast<std::size_t>(in.gcount());
+                if (got == 0) {
+                    break;
+                }
+                crc.update(buffer.data(), static_cast<unsigned>(got));
+                target->write(buffer.data(), static_cast<std::streamsize>(got));
+                read += got;
+            }
+            if (deflater) {
+                deflater->close();
+            }
+            counted.flush();
+            _failed = _failed || in.bad() || !*target || !counted;
+        }
+        const std::uint64_t compressed = _offset - before;
+
+        std::string descriptor;
+        put32(descriptor, 0x08074b50);
+        put32(descriptor, crc.checksum());
+        if (zip64) {
+            put64(descriptor, compressed);
+            put64(descriptor, read);
+        } else {
+            put32(descriptor, static_cast<std::uint32_t>(compressed));
+            put32(descriptor, static_cast<std::uint32_t>(read));
+        }
+        emit(descriptor);
+        if (!zip64 && (compressed >= 0xFFFFFFFFull || read >= 0xFFFFFFFFull)) {
+            _failed = true; // the size hint was wrong by gigabytes: refuse a corrupt archive
+        }
+
+        const bool bigOffset = offset >= 0xFFFFFFFFull;
+        std::string extra;
+        if (zip64 || bigOffset) {
+            put16(extra, 0x0001);
+            put16(extra, static_cast<std::uint16_t>((zip64 ? 16 : 0) + (bigOffset ? 8 : 0)));
+            if (zip64) {
+                put64(extra, read);
+                put64(extra, compressed);
+            }
+            if (bigOffset) {
+                put64(extra, offset);
+            }
+        }
+        std::string record;
+        put32(record, 0x02014b50);
+        put16(record, static_cast<std::uint16_t>((3 << 8) | 45)); // made by: UNIX, zip 4.5
+        put16(record, (zip64 || bigOffset) ? 45 : version);
+        put16(record, kFlags);
+        put16(record, method);
+        put16(record, _dosTime);
+        put16(record, _dosDate);
+        put32(record, crc.checksum());
+        put32(record, zip64 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(compressed));
+        put32(record, zip64 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(read));
+        put16(record, static_cast<std::uint16_t>(name.size()));
+        put16(record, static_cast<std::uint16_t>(extra.size()));
+        put16(record, 0); // comment
+        put16(record, 0); // disk
+        put16(record, 0); // internal attributes
+        put32(record, 0100644u << 16);
+        put32(record, bigOffset ? 0xFFFFFFFFu : static_cast<std::uint32_t>(offset));
+        record += name;
+        record += extra;
+        if (std::fwrite(record.data(), 1, record.size(), _directory.get()) != record.size()) {
+            _failed = true;
+        }
+        _directoryBytes += record.size();
+        ++_entries;
+        return ok();
+    }
+
+    // Writes the central directory and the end records.
+    bool close() {
+        if (!ok()) {
+            return false;
+        }
+        const std::uint64_t directoryOffset = _offset;
+        if (std::fflush(_directory.get()) != 0 || std::fseek(_directory.get(), 0, SEEK_SET) != 0) {
+            return false;
+        }
+        std::vector<char> buffer(1 << 16);
+        std::size_t got = 0;
+        while ((got = std::fread(buffer.data(), 1, buffer.size(), _directory.get())) > 0) {
+            _out.write(buffer.data(), static_cast<std::streamsize>(got));
+            _offset += got;
+        }
+        const bool zip64 = _entries >= 0xFFFF || directoryOffset >= 0xFFFFFFFFull ||
+                           _directoryBytes >= 0xFFFFFFFFull;
+        std::string end;
+        if (zip64) {
+            const std::uint64_t recordOffset = _offset;
+            put32(end, 0x06064b50);
+            put64(end, 44);
+            put16(end, static_cast<std::uint16_t>((3 << 8) | 45));
+            put16(end, 45);
+            put32(end, 0);
+            put32(end, 0);
+            put64(end, _entries);
+            put64(end, _entries);
+            put64(end, _directoryBytes);
+            put64(end, directoryOffset);
+            put32(end, 0x07064b50);
+            put32(end, 0);
+            put64(end, recordOffset);
+            put32(end, 1);
+        }
+        put32(end, 0x06054b50);
+        put16(end, 0);
+        put16(end, 0);
+        put16(end, static_cast<std::uint16_t>(std::min<std::uint64_t>(_entries, 0xFFFF)));
+        put16(end, static_cast<std::uint16_t>(std::min<std::uint64_t>(_entries, 0xFFFF)));
+        put32(end,
+              static_cast<std::uint32_t>(std::min<std::uint64_t>(_directoryBytes, 0xFFFFFFFF)));
+        put32(end,
+              static_cast<std::uint32_t>(std::min<std::uint64_t>(directoryOffset, 0xFFFFFFFF)));
+        put16(end, 0);
+        emit(end);
+        _out.flush();
+        return ok();
+    }
+
+private:
+    // Data descriptor follows each entry (bit 3); names are UTF-8 (bit 11).
+    static constexpr std::uint16_t kFlags = 0x0808;
+
+    // Forwards to another buffer, counting the bytes written.
+    class CountingBuffer final : public std::streambuf {
+    public:
+        CountingBuffer(std::streambuf& target, std::uint64_t& count)
+            : _target(target), _count(count) {}
+
+    protected:
+        int_type overflow(int_type c) override {
+            if (traits_type::eq_int_type(c, traits_type::eof())) {
+                return traits_type::not_eof(c);
+            }
+            if (traits_type::eq_int_type(_target.sputc(traits_type::to_char_type(c)),
+                                         traits_type::eof())) {
+                return traits_type::eof();
+            }
+            ++_count;
+            return c;
+        }
+        std::streamsize xsputn(const char* data, std::streamsize count) override {
+            const std::streamsize written = _target.sputn(data, count);
+            _count += static_cast<std::uint64_t>(std::max<std::streamsize>(written, 0));
+            return written;
+        }
+
+    private:
+        std::streambuf& _target;
+        std::uint64_t& _count;
+    };
+
+    static void put16(std::string& out, std::uint16_t value) {
+        out.push_back(static_cast<char>(value & 0xff));
+        out.push_back(static_cast<char>(value >> 8));
+    }
+    static void put32(std::string& out, std::uint32_t value) {
+        put16(out, static_cast<std::uint16_t>(value & 0xffff));
+        put16(out, static_cast<std::uint16_t>(value >> 16));
+    }
+    static void put64(std::string& out, std::uint64_t value) {
+        put32(out, static_cast<std::uint32_t>(value & 0xffffffffu));
+        put32(out, static_cast<std::uint32_t>(value >> 32));
+    }
+
+    void emit(const std::string& bytes) {
+        _out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        _offset += bytes.size();
+        _failed = _failed || !_out;
+    }
+
+    std::ostream& _out;
+    std::unique_ptr<FILE, int (*)(FILE*)> _directory;
+    std::uint64_t _offset = 0;
+    std::uint64_t _entries = 0;
+    std::uint64_t _directoryBytes = 0;
+    std::uint16_t _dosTime = 0;
+    std::uint16_t _dosDate = 0;
+    bool _failed = false;
+};
+
 // The stream a zip entry is written through: memory up to a limit, then a temporary file, so
 // small entries cost no file system round trip and large ones no memory.
 class SpillBuffer final : public std::streambuf {
@@ -467,8 +716,11 @@ public:
     // `spillPath` is the owner's member, filled in before the first write.
     explicit SpillBuffer(const std::string& spillPath) : _spillPath(spillPath) {}
 
+    std::uint64_t size() const { return _size; }
+
     void reset() {
         _memory.clear();
+        _size = 0;
         if (_file.is_open()) {
             _file.close();
         }
@@ -504,6 +756,7 @@ protected:
             _memory.shrink_to_fit();
             _spilled = true;
         }
+        _size += static_cast<std::uint64_t>(count);
         if (_spilled) {
             _file.write(data, count);
             _failed = _failed || _file.fail();
@@ -518,6 +771,7 @@ private:
 
     const std::string& _spillPath;
     std::string _memory;
+    std::uint64_t _size = 0;
     std::ofstream _file;
     bool _spilled = false;
     bool _failed = false;
@@ -530,10 +784,7 @@ class ZipSink final : public CountingSink {
 public:
     ZipSink(const fs::path& file, std::function<void(std::int64_t, std::int64_t)> progress)
         : CountingSink(std::move(progress)), _out(file, std::ios::binary | std::ios::trunc),
-          _zip(_out, true) {
-        // Images are already compressed: stored, not deflated again.
-        _zip.setStoreExtensions({"jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "avif", "JPG",
-                                 "JPEG", "PNG", "WEBP", "GIF", "HEIC", "HEIF"});
+          _zip(_out) {
         const char* base = std::getenv("TMPDIR");
         std::string templ =
             (base && *base ? std::string(base) : std::string("/tmp")) + "/classifai-export-XXXXXX";
@@ -557,7 +808,7 @@ public:
         if (auto bad = badEntryName(relativePath)) {
             return sdk::fail(sdk::ErrorKind::InvalidInput, *bad);
         }
-        if (!_out || _spoolPath.empty()) {
+        if (!_zip.ok() || _spoolPath.empty()) {
             return sdk::fail(sdk::ErrorKind::Internal, "cannot create the export's zip file");
         }
         sdk::Result<void> flushed = flushSpool();
@@ -592,13 +843,9 @@ public:
             return sdk::fail(sdk::ErrorKind::NotFound,
                              "cannot read " + sourceAbsolutePath + ": " + errnoText(errno));
         }
-        const std::string extension =
-            Poco::Path(relativePath, Poco::Path::PATH_UNIX).getExtension();
-        const bool store = _zip.getStoreExtensions().count(extension) > 0;
-        _zip.addFile(in, Poco::DateTime(), Poco::Path(relativePath, Poco::Path::PATH_UNIX),
-                     store ? Poco::Zip::ZipCommon::CM_STORE : Poco::Zip::ZipCommon::CM_DEFLATE,
-                     Poco::Zip::ZipCommon::CL_NORMAL);
-        if (in.bad() || !_out) {
+        std::error_code error;
+        const auto size = fs::file_size(sourceAbsolutePath, error);
+        if (!_zip.add(relativePath, in, error ? 0 : size, !isCompressedImage(relativePath))) {
             return sdk::fail(sdk::ErrorKind::Internal,
                              "copying " + sourceAbsolutePath + " into the zip failed");
         }
@@ -610,9 +857,9 @@ public:
         if (!flushed) {
             return flushed;
         }
-        _zip.close();
+        const bool closed = _zip.close();
         _out.close();
-        if (_out.fail()) {
+        if (!closed || _out.fail()) {
             return sdk::fail(sdk::ErrorKind::Internal, "writing the zip failed");
         }
         return {};
@@ -620,6 +867,21 @@ public:
 
 private:
     bool claim(const std::string& name) { return _entries.insert(name).second; }
+
+    // Images are already compressed: stored, not deflated again.
+    static bool isCompressedImage(const std::string& name) {
+        const auto dot = name.rfind('.');
+        if (dot == std::string::npos) {
+            return false;
+        }
+        std::string extension = name.substr(dot + 1);
+        for (char& c : extension) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        static const std::set<std::string> compressed{"jpg", "jpeg", "png",  "webp",
+                                                      "gif", "heic", "heif", "avif"};
+        return compressed.count(extension) > 0;
+    }
 
     sdk::Result<void> flushSpool() {
         if (_spoolEntry.empty()) {
@@ -631,18 +893,17 @@ private:
             return sdk::fail(sdk::ErrorKind::Internal,
                              "writing '" + _spoolEntry + "' to a temporary file failed");
         }
-        _zip.addFile(in, Poco::DateTime(), Poco::Path(_spoolEntry, Poco::Path::PATH_UNIX),
-                     Poco::Zip::ZipCommon::CM_DEFLATE, Poco::Zip::ZipCommon::CL_NORMAL);
+        const bool added = _zip.add(_spoolEntry, in, _buffer.size(), true);
         const std::string entry = std::move(_spoolEntry);
         _spoolEntry.clear();
-        if (in.bad() || !_out) {
+        if (!added) {
             return sdk::fail(sdk::ErrorKind::Internal, "writing '" + entry + "' to the zip failed");
         }
         return {};
     }
 
     std::ofstream _out;
-    Poco::Zip::Compress _zip;
+    ZipWriter _zip;
     std::string _spoolPath;
     SpillBuffer _buffer{_spoolPath};
     std::ostream _spool{&_buffer};
