@@ -173,6 +173,26 @@ TEST(ThumbnailerTest, CacheKeyChangesWithTheFileAndEntriesRoundTrip) {
     EXPECT_EQ(cache.get(key).value_or(""), "png bytes");
 }
 
+TEST(ThumbnailerTest, PruneDropsTheLeastRecentlyUsedEntries) {
+    TempFolder folder;
+    ThumbnailCache cache(folder / "cache");
+    std::vector<std::string> keys;
+    for (int i = 0; i < 4; ++i) {
+        keys.push_back(ThumbnailCache::key("/p/" + std::to_string(i), 1, 1));
+        ASSERT_TRUE(cache.put(keys.back(), std::string(1000, 'x')));
+        // Distinct times, oldest first.
+        fs::last_write_time(cache.pathFor(keys.back()),
+                            fs::file_time_type::clock::now() - std::chrono::hours(10 - i));
+    }
+    EXPECT_TRUE(cache.get(keys[0])); // used just now: the most recent
+    EXPECT_EQ(cache.prune(5000), 0u);
+    EXPECT_EQ(cache.prune(2500), 2u);
+    EXPECT_TRUE(cache.get(keys[0]));
+    EXPECT_FALSE(cache.get(keys[1]));
+    EXPECT_FALSE(cache.get(keys[2]));
+    EXPECT_TRUE(cache.get(keys[3]));
+}
+
 TEST(ImageFileTest, OpensOnlyInsideTheProjectFolder) {
     TempFolder folder;
     fs::create_directories(folder / "project" / ".classifai_deleted_data");

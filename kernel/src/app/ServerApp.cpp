@@ -242,7 +242,8 @@ int ServerApp::serve() {
                         ImageService::Options{projectOptions(settings).limits,
                                               thumbnailDir.empty()
                                                   ? settings.dataDir / "thumbnails"
-                                                  : std::filesystem::path(thumbnailDir)});
+                                                  : std::filesystem::path(thumbnailDir),
+                                              config().getUInt64("thumbnails.maxBytes", 1u << 30)});
     AnnotationService annotations(database, projects);
     ImportOptions importOptions;
     importOptions.readConfig(config());

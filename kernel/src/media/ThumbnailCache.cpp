@@ -5,8 +5,10 @@
 #include <Poco/SHA2Engine.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace classifai {
 
@@ -28,6 +30,44 @@ std::string ThumbnailCache::key(const std::filesystem::path& realPath, std::int6
     return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
+std::size_t ThumbnailCache::prune(std::uintmax_t maxBytes) const {
+    struct Entry {
+        std::filesystem::file_time_type time;
+        std::uintmax_t size;
+        std::filesystem::path path;
+    };
+    std::vector<Entry> entries;
+    std::uintmax_t total = 0;
+    std::error_code error;
+    for (auto it = std::filesystem::recursive_directory_iterator(_folder, error);
+         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+        std::error_code statError;
+        if (it->is_regular_file(statError) && it->path().extension() == ".png") {
+            Entry entry{it->last_write_time(statError), it->file_size(statError), it->path()};
+            if (!statError) {
+                total += entry.size;
+                entries.push_back(std::move(entry));
+            }
+        }
+    }
+    if (total <= maxBytes) {
+        return 0;
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.time < b.time; });
+    std::size_t removed = 0;
+    for (const auto& entry : entries) {
+        if (total <= maxBytes) {
+            break;
+        }
+        if (std::filesystem::remove(entry.path, error)) {
+            total -= entry.size;
+            ++removed;
+        }
+    }
+    return removed;
+}
+
 std::filesystem::path ThumbnailCache::pathFor(const std::string& key) const {
     return _folder / key.substr(0, 2) / (key + ".png");
 }
@@ -46,6 +86,9 @@ std::optional<std::string> ThumbnailCache::get(const std::string& key) const {
     if (png.empty()) {
         return std::nullopt;
     }
+    std::error_code ignored;
+    std::filesystem::last_write_time(pathFor(key), std::filesystem::file_time_type::clock::now(),
+                                     ignored);
     return png;
 }
 

@@ -227,7 +227,19 @@ fs::path fileUnderRoot(const fs::path& root, const std::string& relPath) {
 ImageService::ImageService(Database& database, ProjectService& projects, JobRunner& jobs,
                            Options options)
     : _projectService(projects), _jobs(jobs), _options(std::move(options)), _projects(database),
-      _images(database), _cache(_options.thumbnailDir) {}
+      _images(database), _cache(_options.thumbnailDir) {
+    _jobs.submit("prune the thumbnail cache",
+                 [this] { _cache.prune(_options.thumbnailCacheMaxBytes); });
+}
+
+void ImageService::storeThumbnail(const std::string& key, const std::string& png) {
+    constexpr unsigned kPruneEvery = 256;
+    _cache.put(key, png);
+    if (++_thumbnailsStored % kPruneEvery == 0) {
+        _jobs.submit("prune the thumbnail cache",
+                     [this] { _cache.prune(_options.thumbnailCacheMaxBytes); });
+    }
+}
 
 Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const std::string& name,
                                                const std::string& uuid) {
@@ -284,7 +296,7 @@ Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const st
         logger().debug(fmt::format("thumbnail {}: {} {}x{} decoded at {}x{}, shown at {}x{}", uuid,
                                    probed.format, probed.width, probed.height, made.decodedWidth,
                                    made.decodedHeight, made.width, made.height));
-        _cache.put(key, made.png);
+        storeThumbnail(key, made.png);
         view.png = std::move(made.png);
     } catch (const std::runtime_error& error) {
         logger().warning(fmt::format("thumbnail {} ({}): {}; showing a placeholder", uuid,

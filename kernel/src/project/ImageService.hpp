@@ -8,6 +8,7 @@
 #include "store/ImageStore.hpp"
 #include "store/ProjectStore.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -62,6 +63,9 @@ public:
     struct Options {
         ProbeLimits limits;                 ///< what an added image must fit
         std::filesystem::path thumbnailDir; ///< the on-disk thumbnail cache
+        /// The cache is pruned to this size (least recently used first) at start-up and after
+        /// every few hundred new thumbnails.
+        std::uintmax_t thumbnailCacheMaxBytes = std::uintmax_t{1} << 30;
     };
 
     ImageService(Database& database, ProjectService& projects, JobRunner& jobs, Options options);
@@ -98,6 +102,7 @@ private:
     void runAdd(const std::string& projectId, const std::filesystem::path& root,
                 std::vector<Prepared> files);
     void setAddStatus(const std::string& projectId, AddStatus status);
+    void storeThumbnail(const std::string& key, const std::string& png);
 
     ProjectService& _projectService;
     JobRunner& _jobs;
@@ -105,6 +110,7 @@ private:
     ProjectStore _projects;
     ImageStore _images;
     ThumbnailCache _cache;
+    std::atomic<unsigned> _thumbnailsStored{0};
     std::mutex _addMutex;
     std::map<std::string, AddStatus> _addStatuses; // by project id
 };
