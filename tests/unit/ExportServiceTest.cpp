@@ -353,5 +353,24 @@ TEST_F(ExportServiceTest, AnExportStopsWhenTheServerShutsDown) {
     EXPECT_EQ(service.status().state, ExportState::Failed);
 }
 
+// The reference left the status at 1 forever for a project without images.
+TEST_F(ExportServiceTest, AProjectWithoutImagesExportsAnEmptyFile) {
+    ProjectRow empty;
+    empty.name = "empty";
+    empty.annotationType = "seg";
+    empty.rootPath = (dir.path() / "empty").string();
+    fs::create_directories(empty.rootPath);
+    ASSERT_TRUE(ProjectStore(database).create(empty).has_value());
+    ExportService service(database, jobs, _host->registry(), ExportOptions{});
+    ExportStatus status = service.runNow("seg", "empty", "cfg");
+    ASSERT_EQ(status.state, ExportState::Success) << status.reason;
+    const std::string text = readFile(dir.path() / "empty" / "empty.json");
+    EXPECT_NE(text.find("\"annotation_type\" : \"segmentation\""), std::string::npos) << text;
+    EXPECT_NE(text.find("\"content\" : { }\n}"), std::string::npos) << text;
+    status = service.runNow("seg", "empty", "yolo");
+    ASSERT_EQ(status.state, ExportState::Success) << status.reason;
+    EXPECT_EQ(status.imagesTotal, 0);
+}
+
 } // namespace
 } // namespace classifai
