@@ -228,8 +228,10 @@ ImageService::ImageService(Database& database, ProjectService& projects, JobRunn
                            Options options)
     : _projectService(projects), _jobs(jobs), _options(std::move(options)), _projects(database),
       _images(database), _cache(_options.thumbnailDir) {
-    _jobs.submit("prune the thumbnail cache",
-                 [this] { _cache.prune(_options.thumbnailCacheMaxBytes); });
+    // The job owns copies: it may still run while a failed start-up unwinds this service.
+    _jobs.submit(
+        "prune the thumbnail cache",
+        [cache = _cache, maxBytes = _options.thumbnailCacheMaxBytes] { cache.prune(maxBytes); });
 }
 
 void ImageService::storeThumbnail(const std::string& key, const std::string& png) {
@@ -237,7 +239,9 @@ void ImageService::storeThumbnail(const std::string& key, const std::string& png
     _cache.put(key, png);
     if (++_thumbnailsStored % kPruneEvery == 0) {
         _jobs.submit("prune the thumbnail cache",
-                     [this] { _cache.prune(_options.thumbnailCacheMaxBytes); });
+                     [cache = _cache, maxBytes = _options.thumbnailCacheMaxBytes] {
+                         cache.prune(maxBytes);
+                     });
     }
 }
 
