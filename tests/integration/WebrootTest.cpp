@@ -1,6 +1,11 @@
 // Serving the web front-end from --webroot: types, SPA fallback, confinement; and PUT /v2/close.
 #include "ImageTestSupport.hpp"
 
+#include "project/ImageNames.hpp"
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -134,6 +139,56 @@ TEST(ShutdownTest, CloseAnswersThenStopsGracefullyKeepingEveryWrite) {
     projects.restart();
     auto body = projects.server().get("/bndbox/projects/keep/uuid/" + ids[0] + "/thumbnail").body;
     EXPECT_NE(body.find("\"bnd_box\":" + list), std::string::npos) << body;
+}
+
+TEST(ShutdownTest, ARequestInFlightWhenCloseArrivesStillCompletes) {
+    ProjectServer projects;
+    const auto folder = projects.folder("slow");
+    fs::create_directories(folder);
+    writeImage(folder / "s.png", ImageFormat::Png, 8, 8);
+    ASSERT_EQ(projects.createProject("slow", "bndbox").size(), 1u);
+    auto& server = projects.server();
+
+    // An upload whose body arrives in two halves, with PUT /v2/close in between.
+    const std::string body =
+        "{\"img_name_list\":[\"late.png\"],\"img_base64_list\":[\"data:image/png;base64," +
+        classifai::encodeBase64(encodeImage(ImageFormat::Png, 64, 64)) + "\"]}";
+    Poco::Net::StreamSocket upload(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server.port())));
+    const std::string head =
+        "PUT /v2/bndbox/projects/slow/add HTTP/1.1\r\nHost: 127.0.0.1:" +
+        std::to_string(server.port()) +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n";
+    const std::size_t half = body.size() / 2;
+    upload.sendBytes(head.data(), static_cast<int>(head.size()));
+    upload.sendBytes(body.data(), static_cast<int>(half));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+    auto closed = server.put("/v2/close", "{}");
+    EXPECT_EQ(closed.json()->getValue<int>("message"), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_TRUE(server.running()) << "the server must wait for the request in flight";
+
+    upload.sendBytes(body.data() + half, static_cast<int>(body.size() - half));
+    std::string answer;
+    char buffer[4096];
+    for (int got = 0; (got = upload.receiveBytes(buffer, sizeof buffer)) > 0;) {
+        answer.append(buffer, static_cast<std::size_t>(got));
+        if (answer.find("\"message\"") != std::string::npos &&
+            answer.find('}') != std::string::npos) {
+            break;
+        }
+    }
+    EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("{\"message\":1}"), std::string::npos) << answer;
+
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (server.running() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_FALSE(server.running());
+    EXPECT_EQ(server.stop(), 0);
 }
 
 } // namespace
