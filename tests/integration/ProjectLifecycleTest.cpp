@@ -397,3 +397,14 @@ TEST_F(ProjectLifecycleTest, ARestartKeepsEveryProjectWithItsDatesStarLabelsAndI
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(ProjectLifecycleTest, AnEncodedSlashInANewNameIsRefusedByTheNameRule) {
+    createSample("slash");
+    auto result = server->put("/v2/bndbox/projects/slash/rename/a%2Fb", "{}");
+    expectFailure(result, 200, "path separator");
+    EXPECT_EQ(listedNames(*server, "bndbox"), std::vector<std::string>{"slash"});
+}
+
+} // namespace

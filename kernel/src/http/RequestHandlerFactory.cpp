@@ -79,6 +79,14 @@ private:
 
     static Poco::Logger& logger() { return Poco::Logger::get("classifai.http"); }
 
+    /// The still-encoded path of an origin-form request target ("/a%2Fb/c?x" -> "/a%2Fb/c").
+    static std::string rawPath(const std::string& target, const Poco::URI& parsed) {
+        if (target.empty() || target.front() != '/') {
+            return parsed.getPath(); // absolute-form: Poco has already decoded it
+        }
+        return target.substr(0, target.find_first_of("?#"));
+    }
+
     void route(Poco::Net::HTTPServerRequest& request, Reply& reply) {
         Poco::URI uri;
         try {
@@ -86,7 +94,9 @@ private:
         } catch (const Poco::SyntaxException&) {
             throw HttpError(400, "Malformed request URI");
         }
-        auto match = _router.match(request.getMethod(), uri.getPath());
+        // The router decodes each segment itself, so an encoded '/' (%2F) stays inside its
+        // segment (a project name) instead of splitting the path.
+        auto match = _router.match(request.getMethod(), rawPath(request.getURI(), uri));
         switch (match.outcome) {
         case Router::Outcome::Found: {
             Request wrapped(request, _maxBodyBytes);
