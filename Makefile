@@ -38,8 +38,8 @@ format:
 	find sdk kernel plugins tests bench \( -name '*.cpp' -o -name '*.hpp' \) -print0 | xargs -0 clang-format -i
 
 bench: build
-	cmake --build $(BUILD_DIR) -j$(JOBS) --target benchmarks 2>/dev/null || true
-	@for b in $(BUILD_DIR)/bench/bench_*; do [ -x "$$b" ] && "$$b"; done; true
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target benchmarks
+	@set -e; for b in $(BUILD_DIR)/bin/bench_*; do echo "== $$b"; "$$b"; done
 
 install: build
 	cmake --install $(BUILD_DIR)
