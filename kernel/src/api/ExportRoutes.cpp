@@ -1,4 +1,5 @@
 // Export routes: start an export job, and the status of the last export.
+#include "api/AnnotationTypes.hpp"
 #include "api/Routes.hpp"
 #include "api/Services.hpp"
 #include "http/HttpError.hpp"
@@ -16,21 +17,6 @@
 namespace classifai {
 
 namespace {
-
-// The annotation type named by a URL segment, or a 400 naming the types available.
-void requireType(const Services& services, const std::string& segment) {
-    const auto& registry = services.plugins.registry();
-    if (registry.annotationType(segment) != nullptr) {
-        return;
-    }
-    std::string available;
-    for (const auto* type : registry.annotationTypes()) {
-        available += (available.empty() ? "" : ", ") + type->id();
-    }
-    throw HttpError(
-        400, fmt::format("Unknown annotation type '{}'; available: {}", segment,
-                         available.empty() ? "none (no annotation plugin loaded)" : available));
-}
 
 Poco::JSON::Object::Ptr statusJson(const ExportStatus& status) {
     auto body = Reply::envelope(1);
@@ -69,7 +55,7 @@ Poco::JSON::Object::Ptr statusJson(const ExportStatus& status) {
 void addExportRoutes(Router& router, Services& services) {
     router.add("PUT", "/v2/{type}/projects/{name}/export/{export_type}",
                [&](Request& request, Reply& reply) {
-                   requireType(services, request.param("type"));
+                   annotationTypeFor(services, request.param("type"));
                    auto refused = services.exports->start(
                        request.param("type"), request.param("name"), request.param("export_type"));
                    if (!refused) {
@@ -81,7 +67,7 @@ void addExportRoutes(Router& router, Services& services) {
                    }
                });
     router.add("GET", "/v2/{type}/projects/exportstatus", [&](Request& request, Reply& reply) {
-        requireType(services, request.param("type"));
+        annotationTypeFor(services, request.param("type"));
         reply.json(statusJson(services.exports->status()));
     });
 }

@@ -40,14 +40,6 @@ std::vector<std::string> stringList(const Poco::JSON::Object::Ptr& body, const s
     return items;
 }
 
-Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items) {
-    Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-    for (const auto& item : items) {
-        array->add(item);
-    }
-    return array;
-}
-
 const char* addStatusMessage(int status) {
     switch (status) {
     case 0:
@@ -132,7 +124,7 @@ void addImageRoutes(Router& router, Services& services) {
         if (!status.value().error.empty()) {
             body->set("error_message", status.value().error);
         }
-        body->set("added_image_list", toArray(status.value().added));
+        body->set("added_image_list", Reply::array(status.value().added));
         reply.json(body);
     };
     auto remove = [&](Request& request, Reply& reply) {
@@ -146,7 +138,7 @@ void addImageRoutes(Router& router, Services& services) {
             return replyFailure(reply, remaining.failure(), fields);
         }
         auto body = Reply::envelope();
-        body->set("uuid_list", toArray(remaining.value()));
+        body->set("uuid_list", Reply::array(remaining.value()));
         reply.json(body);
     };
     auto rename = [&](Request& request, Reply& reply) {

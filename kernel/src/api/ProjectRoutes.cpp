@@ -1,4 +1,5 @@
 // Project routes: create, status, list, open, reload, rename, star, close, delete, labels.
+#include "api/AnnotationTypes.hpp"
 #include "api/Routes.hpp"
 #include "api/Services.hpp"
 #include "http/HttpError.hpp"
@@ -21,14 +22,6 @@ namespace classifai {
 
 namespace {
 
-Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items) {
-    Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-    for (const auto& item : items) {
-        array->add(item);
-    }
-    return array;
-}
-
 Poco::JSON::Array::Ptr progressArray(std::int64_t done, std::int64_t total) {
     Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
     array->add(done);
@@ -49,19 +42,9 @@ std::string displayDate(const std::string& iso) {
     return Poco::DateTimeFormatter::format(local, "%Y/%m/%d %h:%M:%S %A");
 }
 
-/// The annotation type named by a URL segment, or a 400 naming the types available.
+/// The id of the annotation type a URL segment names (an id or an alias).
 std::string resolveType(const Services& services, const std::string& segment) {
-    const auto& registry = services.plugins.registry();
-    if (const auto* type = registry.annotationType(segment)) {
-        return type->id();
-    }
-    std::string available;
-    for (const auto* type : registry.annotationTypes()) {
-        available += (available.empty() ? "" : ", ") + type->id();
-    }
-    throw HttpError(
-        400, fmt::format("Unknown annotation type '{}'; available: {}", segment,
-                         available.empty() ? "none (no annotation plugin loaded)" : available));
+    return annotationTypeFor(services, segment).id();
 }
 
 Poco::JSON::Object::Ptr metaJson(const ProjectSnapshot& project) {
@@ -180,7 +163,7 @@ void addProjectRoutes(Router& router, Services& services) {
             body->set("progress", progressArray(activity->progressDone, activity->progressTotal));
         }
         if (activity->fileSystem == FileSystemStatus::DatabaseUpdated) {
-            body->set("unsupported_image_list", toArray(activity->unsupported));
+            body->set("unsupported_image_list", Reply::array(activity->unsupported));
         }
         reply.json(body);
     });
@@ -236,9 +219,9 @@ void addProjectRoutes(Router& router, Services& services) {
         case LoadState::Loaded:
             body->set("message", 2);
             body->set("progress", Poco::Dynamic::Var());
-            body->set("label_list", toArray(project->row.labels));
+            body->set("label_list", Reply::array(project->row.labels));
             body->set("uuid_list",
-                      toArray(activity.validUuids.value_or(std::vector<std::string>{})));
+                      Reply::array(activity.validUuids.value_or(std::vector<std::string>{})));
             reply.json(body);
             return;
         case LoadState::Error:
@@ -259,9 +242,9 @@ void addProjectRoutes(Router& router, Services& services) {
             fields->set("file_system_status", 0);
             fields->set("file_system_message", Poco::Dynamic::Var());
             fields->set("progress", Poco::Dynamic::Var());
-            fields->set("uuid_add_list", toArray({}));
-            fields->set("uuid_delete_list", toArray({}));
-            fields->set("unsupported_image_list", toArray({}));
+            fields->set("uuid_add_list", Reply::array({}));
+            fields->set("uuid_delete_list", Reply::array({}));
+            fields->set("unsupported_image_list", Reply::array({}));
             reply.fail("Project not exist", 1, 200, fields);
             return;
         }
@@ -279,11 +262,12 @@ void addProjectRoutes(Router& router, Services& services) {
                                                                          activity.progressTotal))
                                       : Poco::Dynamic::Var());
         // Arrays even before the end: the front-end reads them whenever it stops polling.
-        body->set("uuid_add_list", toArray(done ? activity.added : std::vector<std::string>{}));
+        body->set("uuid_add_list",
+                  Reply::array(done ? activity.added : std::vector<std::string>{}));
         body->set("uuid_delete_list",
-                  toArray(done ? activity.deleted : std::vector<std::string>{}));
+                  Reply::array(done ? activity.deleted : std::vector<std::string>{}));
         body->set("unsupported_image_list",
-                  toArray(done ? activity.unsupported : std::vector<std::string>{}));
+                  Reply::array(done ? activity.unsupported : std::vector<std::string>{}));
         reply.json(body);
     };
     auto rename = [&](Request& request, Reply& reply) {

@@ -14,14 +14,6 @@ namespace classifai {
 
 namespace {
 
-Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items) {
-    Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-    for (const auto& item : items) {
-        array->add(item);
-    }
-    return array;
-}
-
 void replyOpen(Reply& reply, const OpenResult& result) {
     switch (result.outcome) {
     case OpenOutcome::Opened:
@@ -86,9 +78,9 @@ void addSelectionRoutes(Router& router, Services& services) {
                 body->set("rename_message", state.renameMessage);
                 body->set("original_project_name", state.requestedName);
             }
-            body->set("missing_image_list", toArray(state.missing));
-            body->set("unsupported_image_list", toArray(state.unsupported));
-            body->set("changed_image_list", toArray(state.changed));
+            body->set("missing_image_list", Reply::array(state.missing));
+            body->set("unsupported_image_list", Reply::array(state.unsupported));
+            body->set("changed_image_list", Reply::array(state.changed));
         }
         if (state.status == FileSystemStatus::Aborted) {
             body->set("error_message", state.failure);

@@ -18,14 +18,6 @@ namespace classifai {
 
 namespace {
 
-Poco::JSON::Array::Ptr stringArray(const std::vector<std::string>& items) {
-    Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-    for (const auto& item : items) {
-        array->add(item);
-    }
-    return array;
-}
-
 Poco::JSON::Object::Ptr recordJson(const PluginRecord& record) {
     auto item = Reply::object();
     item->set("file", record.file);
@@ -55,7 +47,7 @@ Poco::JSON::Object::Ptr capabilitiesJson(const Registry& registry) {
         auto item = Reply::object();
         item->set("id", type->id());
         item->set("name", type->displayName());
-        item->set("aliases", stringArray(type->aliases()));
+        item->set("aliases", Reply::array(type->aliases()));
         item->set("list_key", type->listKey());
         item->set("plugin", registry.ownerOf("annotation_type", type->id()));
         types->add(item);
@@ -67,7 +59,7 @@ Poco::JSON::Object::Ptr capabilitiesJson(const Registry& registry) {
         auto item = Reply::object();
         item->set("id", exporter->id());
         item->set("name", exporter->displayName());
-        item->set("annotation_types", stringArray(exporter->supportedTypes()));
+        item->set("annotation_types", Reply::array(exporter->supportedTypes()));
         item->set("multi_file", exporter->multiFile());
         item->set("extension", exporter->multiFile() ? "zip" : exporter->fileExtension());
         item->set("plugin", registry.ownerOf("exporter", exporter->id()));
@@ -79,7 +71,7 @@ Poco::JSON::Object::Ptr capabilitiesJson(const Registry& registry) {
     for (const auto* backend : registry.dialogBackends()) {
         auto item = Reply::object();
         item->set("id", backend->id());
-        item->set("operating_systems", stringArray(backend->operatingSystems()));
+        item->set("operating_systems", Reply::array(backend->operatingSystems()));
         auto available = backend->available();
         item->set("available", available.ok());
         if (!available.ok()) {

@@ -11,6 +11,14 @@ Poco::JSON::Object::Ptr Reply::object() {
     return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
 }
 
+Poco::JSON::Array::Ptr Reply::array(const std::vector<std::string>& items) {
+    Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+    for (const auto& item : items) {
+        array->add(item);
+    }
+    return array;
+}
+
 Poco::JSON::Object::Ptr Reply::envelope(int message) {
     auto body = object();
     body->set("message", message);

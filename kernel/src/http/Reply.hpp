@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <string>
+#include <vector>
 
 namespace Poco::Net {
 class HTTPServerResponse;
@@ -25,6 +26,8 @@ public:
 
     /// A JSON object that keeps its keys in insertion order, as the front-end's wire format does.
     static Poco::JSON::Object::Ptr object();
+    /// A JSON array of strings, in order.
+    static Poco::JSON::Array::Ptr array(const std::vector<std::string>& items);
     /// An object that already starts with `"message": <message>`.
     static Poco::JSON::Object::Ptr envelope(int message = 1);
 

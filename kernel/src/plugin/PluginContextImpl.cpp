@@ -1,5 +1,7 @@
 #include "plugin/PluginContextImpl.hpp"
 
+#include "plugin/HostOs.hpp"
+
 #include <Poco/Logger.h>
 
 #include <exception>
@@ -79,13 +81,7 @@ std::string PluginContextImpl::setting(const std::string& key, const std::string
 }
 
 std::string PluginContextImpl::operatingSystem() const {
-#if defined(__APPLE__)
-    return "macos";
-#elif defined(_WIN32)
-    return "windows";
-#else
-    return "linux";
-#endif
+    return classifai::hostOperatingSystem();
 }
 
 sdk::Result<void> PluginContextImpl::add(std::unique_ptr<sdk::AnnotationType> type) {

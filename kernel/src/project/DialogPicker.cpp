@@ -1,5 +1,7 @@
 #include "project/DialogPicker.hpp"
 
+#include "plugin/HostOs.hpp"
+
 #include "app/Settings.hpp"
 #include "plugin/Registry.hpp"
 
@@ -72,13 +74,7 @@ DialogPicker::DialogPicker(const Registry& registry, DialogOptions options,
     : _registry(registry), _options(std::move(options)), _os(std::move(operatingSystem)) {}
 
 std::string DialogPicker::hostOperatingSystem() {
-#if defined(__APPLE__)
-    return "macos";
-#elif defined(_WIN32)
-    return "windows";
-#else
-    return "linux";
-#endif
+    return classifai::hostOperatingSystem();
 }
 
 DialogPick DialogPicker::pick() const {

@@ -220,21 +220,34 @@ std::optional<ProjectError> ProjectService::create(const CreateRequest& request)
     return std::nullopt;
 }
 
+void ProjectService::recordAbort(const std::string& boardKey, const ProjectRow& row,
+                                 const std::string& job, const std::string& reason) {
+    logger().warning(fmt::format("project '{}' ({}): {} aborted: {}", row.name, row.annotationType,
+                                 job, reason));
+    _board.update(boardKey, [&](ProjectActivity& activity) {
+        activity.fileSystem = FileSystemStatus::Aborted;
+        activity.failure = reason;
+        activity.busyWith.clear();
+    });
+}
+
+std::vector<std::string> ProjectService::unsupportedSkipped(const FolderScanner& scanner,
+                                                            const ScanResult& scan) {
+    std::vector<std::string> unsupported;
+    for (const auto& skipped : scan.skipped) {
+        if (belongsInUnsupportedList(skipped)) {
+            unsupported.push_back((scanner.root() / skipped.relPath).string());
+        }
+    }
+    return unsupported;
+}
+
 void ProjectService::runCreate(const std::string& key, ProjectRow row) {
     auto started = std::chrono::steady_clock::now();
-    auto finish = [&](const std::function<void(ProjectActivity&)>& change) {
-        _board.update(key, change);
+    auto abort = [&](const std::string& reason) {
+        recordAbort(key, row, "creation", reason);
         std::lock_guard lock(_namesMutex);
         _pendingNames.erase(key);
-    };
-    auto abort = [&](const std::string& reason) {
-        logger().warning(fmt::format("project '{}' ({}): creation aborted: {}", row.name,
-                                     row.annotationType, reason));
-        finish([&](ProjectActivity& activity) {
-            activity.fileSystem = FileSystemStatus::Aborted;
-            activity.failure = reason;
-            activity.busyWith.clear();
-        });
     };
     try {
         FolderScanner scanner(row.rootPath, _options.limits);
@@ -258,13 +271,7 @@ void ProjectService::runCreate(const std::string& key, ProjectRow row) {
         }
 
         std::vector<ImageRow> images;
-        std::vector<std::string> unsupported;
-        for (const auto& skipped : scan.skipped) {
-            if (belongsInUnsupportedList(skipped)) {
-                unsupported.push_back(
-                    (std::filesystem::path(row.rootPath) / skipped.relPath).string());
-            }
-        }
+        auto unsupported = unsupportedSkipped(scanner, scan);
         for (std::size_t i = 0; i < results.size(); ++i) {
             const auto& entry = scan.candidates[i];
             const auto& probe = results[i];
@@ -466,15 +473,7 @@ std::optional<ProjectError> ProjectService::reload(const std::string& type,
 
 void ProjectService::runReload(ProjectRow row) {
     auto started = std::chrono::steady_clock::now();
-    auto abort = [&](const std::string& reason) {
-        logger().warning(fmt::format("project '{}' ({}): reload aborted: {}", row.name,
-                                     row.annotationType, reason));
-        _board.update(row.id, [&](ProjectActivity& activity) {
-            activity.fileSystem = FileSystemStatus::Aborted;
-            activity.failure = reason;
-            activity.busyWith.clear();
-        });
-    };
+    auto abort = [&](const std::string& reason) { recordAbort(row.id, row, "reload", reason); };
     try {
         FolderScanner scanner(row.rootPath, _options.limits);
         auto scan = scanner.scan();
@@ -516,13 +515,7 @@ void ProjectService::runReload(ProjectRow row) {
             activity.fileSystem = FileSystemStatus::DatabaseUpdating;
         });
 
-        std::vector<std::string> unsupported;
-        for (const auto& skipped : scan.skipped) {
-            if (belongsInUnsupportedList(skipped)) {
-                unsupported.push_back(
-                    (std::filesystem::path(row.rootPath) / skipped.relPath).string());
-            }
-        }
+        auto unsupported = unsupportedSkipped(scanner, scan);
         std::vector<ImageRow> added;
         auto nextPosition = _images.nextPosition(row.id);
         bool changed = false;

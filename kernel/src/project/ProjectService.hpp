@@ -17,6 +17,8 @@
 namespace classifai {
 
 class Database;
+class FolderScanner;
+struct ScanResult;
 
 /// An expected failure of a project operation, with the message the client receives.
 struct ProjectError {
@@ -91,6 +93,12 @@ private:
                                             std::filesystem::path& resolved) const;
     std::optional<ProjectError> readLabelFile(const std::string& path,
                                               std::vector<std::string>& labels) const;
+    /// Marks the job of `row` (create or reload), kept under `boardKey`, as aborted and logs why.
+    void recordAbort(const std::string& boardKey, const ProjectRow& row, const std::string& job,
+                     const std::string& reason);
+    /// Absolute paths of what the scan passed over that the user should hear about.
+    static std::vector<std::string> unsupportedSkipped(const FolderScanner& scanner,
+                                                       const ScanResult& scan);
     void runCreate(const std::string& pendingKey, ProjectRow row);
     void runLoad(ProjectRow row);
     void runReload(ProjectRow row);
