@@ -466,24 +466,11 @@ TEST_F(ExportApiTest, CfgRoundTripsThroughTheImport) {
     ASSERT_EQ(second->getValue<int>("export_status"), 2);
     const std::string reexported = readBytes(file);
 
-    std::string expected = exported;
-    const auto before = uuidsOfConfig(exported);
-    const auto after = uuidsOfConfig(reexported);
-    ASSERT_EQ(before.size(), after.size());
-    for (const auto& [path, uuid] : before) {
-        ASSERT_EQ(after.count(path), 1u) << path;
-        for (auto at = expected.find(uuid); at != std::string::npos;
-             at = expected.find(uuid, at + 1)) {
-            expected.replace(at, uuid.size(), after.at(path));
-        }
-    }
-    for (const char* key : {"updated_date", "project_id"}) {
-        expected = maskLine(expected, key);
-    }
-    std::string actual = reexported;
-    for (const char* key : {"updated_date", "project_id"}) {
-        actual = maskLine(actual, key);
-    }
+    // The import keeps the file's free project and image ids, so only updated_date (the export
+    // time, by the format's definition) differs.
+    EXPECT_EQ(uuidsOfConfig(reexported), uuidsOfConfig(exported));
+    std::string expected = maskLine(exported, "updated_date");
+    std::string actual = maskLine(reexported, "updated_date");
     EXPECT_EQ(actual, expected);
 }
 

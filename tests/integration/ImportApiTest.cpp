@@ -314,7 +314,8 @@ TEST_F(ImportApiTest, ReferenceFileYieldsTheSameProjectLabelsAndAnnotations) {
     classifai::ImageStore images(database);
     auto row = projects.findByName("bndbox", "helloworld");
     ASSERT_TRUE(row);
-    EXPECT_NE(row->id, "3f2a9c1e-7b4d-4e0a-9a51-2c7d9e8b6f10"); // never the file's id
+    // The file's id is kept while no project has it (so export and re-import round-trip).
+    EXPECT_EQ(row->id, "3f2a9c1e-7b4d-4e0a-9a51-2c7d9e8b6f10");
     auto stored = images.listByProject(row->id);
     ASSERT_EQ(stored.size(), 3u);
     EXPECT_EQ(stored[0].relPath, "1.jpg");
@@ -334,6 +335,8 @@ TEST_F(ImportApiTest, NameCollisionRenamesAndSaysSo) {
     writeConfig(referenceConfig());
     ServerProcess server(args());
     ASSERT_EQ(runImport(server)->getValue<int>("file_system_status"), 3);
+    // The second import finds the file's project and image ids in use: it must draw fresh ones
+    // (reusing them would break the primary keys and abort the import).
     auto second = runImport(server);
     ASSERT_EQ(second->getValue<int>("file_system_status"), 3) << server.log();
     auto name = second->getValue<std::string>("project_name");

@@ -452,7 +452,9 @@ ConfigParse ConfigFile::parse(const std::string& text, const ConfigLimits& limit
         }
         config.toolVersion = optionalString(*root, "tool_version", "", 256).value_or("");
         optionalString(*root, "updated_date", "", 256);
-        optionalString(*root, "project_id", "", 256);
+        if (auto id = optionalString(*root, "project_id", "", 256); id && looksLikeUuid(*id)) {
+            config.projectId = *id;
+        }
         optionalString(*root, "project_path", "", limits.maxStringBytes);
         optionalString(*root, "project_infra", "", 256);
         config.projectName = requiredString(*root, "project_name", "", limits.maxStringBytes);
@@ -498,6 +500,9 @@ ConfigParse ConfigFile::parse(const std::string& text, const ConfigLimits& limit
                 refuse(fmt::format("content has a key longer than 256 bytes"));
             }
             auto image = readImage(key, value, config.versionUuid, limits);
+            if (looksLikeUuid(key)) {
+                image.uuid = key;
+            }
             auto [slot, inserted] = byPath.try_emplace(image.relPath, image);
             if (!inserted) {
                 duplicates.insert(image.relPath);

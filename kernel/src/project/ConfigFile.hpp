@@ -24,6 +24,7 @@ struct ConfigLimits {
 
 /// One image entry of the file's `content`, validated.
 struct ConfigImage {
+    std::string uuid;                    ///< its key in `content` when that is a uuid, else empty
     std::string relPath;                 ///< normalised: '/'-separated, no '.', '..' or empties
     std::optional<std::string> checksum; ///< SHA-256, standard Base64, when the file has one
     std::string annotationList = "[]";   ///< the `annotation` array as JSON text
@@ -37,10 +38,11 @@ struct ConfigImage {
     std::int64_t fileSize = 0;
 };
 
-/// What a valid file describes. Values the import does not trust (project_id, project_path,
-/// is_new) are not kept.
+/// What a valid file describes. Values the import does not trust (project_path, is_new) are not
+/// kept; ids are kept only when they have the shape of a uuid.
 struct ProjectConfig {
     std::string toolVersion;
+    std::string projectId; ///< project_id when it is a uuid, else empty
     std::string projectName;
     std::string annotationType; ///< as written, e.g. "boundingbox"
     bool isStarred = false;

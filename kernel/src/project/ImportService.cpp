@@ -132,7 +132,8 @@ void ImportOptions::readConfig(const Poco::Util::AbstractConfiguration& config) 
 
 ImportService::ImportService(Database& database, JobRunner& jobs, const Registry& registry,
                              ImportOptions options)
-    : _jobs(jobs), _registry(registry), _options(std::move(options)), _projects(database) {}
+    : _jobs(jobs), _registry(registry), _options(std::move(options)), _projects(database),
+      _images(database) {}
 
 bool ImportService::begin() {
     std::lock_guard lock(_mutex);
@@ -303,6 +304,7 @@ void ImportService::run(const std::string& configPath) {
                 outcome.changed.push_back(absolute.string());
             }
             ImageRow row;
+            row.uuid = image.uuid;
             row.relPath = image.relPath;
             row.sizeBytes = present[k].sizeBytes;
             row.mtimeNs = present[k].mtimeNs;
@@ -314,8 +316,15 @@ void ImportService::run(const std::string& configPath) {
         }
         std::sort(rows.begin(), rows.end(),
                   [](const ImageRow& a, const ImageRow& b) { return a.relPath < b.relPath; });
+        // The file's ids are kept when they are free (a re-import after a delete round-trips
+        // exactly); an id in use or repeated in the file gets a fresh one.
+        std::unordered_set<std::string> usedUuids;
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            rows[i].uuid = newUuid();
+            auto& uuid = rows[i].uuid;
+            if (uuid.empty() || !usedUuids.insert(uuid).second || _images.uuidInUse(uuid)) {
+                uuid = newUuid();
+                usedUuids.insert(uuid);
+            }
             rows[i].position = static_cast<std::int64_t>(i);
         }
 
@@ -349,7 +358,10 @@ void ImportService::run(const std::string& configPath) {
         }
         std::optional<ProjectRow> stored;
         for (int attempt = 0; attempt < kCreateAttempts && !stored; ++attempt) {
-            project.id = newUuid();
+            project.id =
+                attempt == 0 && !config.projectId.empty() && !_projects.findById(config.projectId)
+                    ? config.projectId
+                    : newUuid();
             project.name = name;
             // The project, its labels and every image with its annotations: one transaction.
             stored = _projects.create(project, rows);

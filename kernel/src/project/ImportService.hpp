@@ -6,6 +6,7 @@
 #include "project/ConfigFile.hpp"
 #include "project/JobRunner.hpp"
 #include "project/ProjectActivity.hpp"
+#include "store/ImageStore.hpp"
 #include "store/ProjectStore.hpp"
 
 #include <filesystem>
@@ -73,6 +74,7 @@ private:
     const Registry& _registry;
     ImportOptions _options;
     ProjectStore _projects;
+    ImageStore _images;
     mutable std::mutex _mutex;
     ImportState _state;
     bool _running = false;

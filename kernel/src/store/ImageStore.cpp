@@ -167,6 +167,15 @@ std::optional<ImageRow> ImageStore::find(const std::string& projectId, const std
     return first(std::move(rows));
 }
 
+bool ImageStore::uuidInUse(const std::string& uuid) {
+    std::int64_t count = 0;
+    _db.read([&](Session& session) {
+        session << _dialect.sql("SELECT COUNT(*) FROM images WHERE uuid = ?"), into(count),
+            useRef(uuid), now;
+    });
+    return count > 0;
+}
+
 std::optional<ImageRow> ImageStore::findByRelPath(const std::string& projectId,
                                                   const std::string& relPath) {
     std::vector<ImageRow> rows;

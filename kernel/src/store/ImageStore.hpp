@@ -53,6 +53,8 @@ public:
 
     /// The image with that uuid in that project, if any.
     std::optional<ImageRow> find(const std::string& projectId, const std::string& uuid);
+    /// Whether any project has an image with this uuid (uuids are unique across projects).
+    bool uuidInUse(const std::string& uuid);
     /// The image at that relative path in that project, if any (exact, case-sensitive match).
     std::optional<ImageRow> findByRelPath(const std::string& projectId, const std::string& relPath);
 
