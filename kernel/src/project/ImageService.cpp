@@ -245,29 +245,41 @@ void ImageService::storeThumbnail(const std::string& key, const std::string& png
     }
 }
 
-Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const std::string& name,
-                                               const std::string& uuid) {
+Outcome<std::pair<ProjectRow, ImageRow>> ImageService::findImage(const std::string& type,
+                                                                 const std::string& name,
+                                                                 const std::string& uuid,
+                                                                 int failureCode) {
     auto project = _projects.findByName(type, name);
     if (!project) {
-        return Failure{"Project not exist"};
+        return Failure{"Project not exist", failureCode};
     }
     auto image = _images.find(project->id, uuid);
     if (!image) {
-        return Failure{fmt::format("Image not found in project {}: {}", name, uuid)};
+        return Failure{fmt::format("Image not found in project {}: {}", name, uuid), failureCode};
     }
-    auto file = ImageFile::open(project->rootPath, image->relPath);
+    return std::pair{std::move(*project), std::move(*image)};
+}
+
+Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const std::string& name,
+                                               const std::string& uuid) {
+    auto found = findImage(type, name, uuid, 1);
+    if (!found.ok()) {
+        return found.failure();
+    }
+    const auto& [project, image] = found.value();
+    auto file = ImageFile::open(project.rootPath, image.relPath);
     if (!file.ok()) {
         return Failure{fmt::format("Cannot show image {}: {}", uuid, file.reason())};
     }
     ThumbnailView view;
-    view.absolutePath = (fs::path(project->rootPath) / image->relPath).string();
-    view.annotation = parseAnnotationData(image->annotation);
+    view.absolutePath = (fs::path(project.rootPath) / image.relPath).string();
+    view.annotation = parseAnnotationData(image.annotation);
     view.fileSizeBytes = file.sizeBytes();
-    view.width = image->width;
-    view.height = image->height;
-    view.depth = image->depth;
+    view.width = image.width;
+    view.height = image.height;
+    view.depth = image.depth;
     const bool statUnchanged =
-        file.sizeBytes() == image->sizeBytes && file.mtimeNs() == image->mtimeNs;
+        file.sizeBytes() == image.sizeBytes && file.mtimeNs() == image.mtimeNs;
     const auto key = ThumbnailCache::key(file.realPath(), file.sizeBytes(), file.mtimeNs());
     if (auto cached = _cache.get(key); cached && statUnchanged) {
         view.png = std::move(*cached);
@@ -280,8 +292,8 @@ Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const st
         view.width = probed.width;
         view.height = probed.height;
         view.depth = probed.depth;
-        if (!statUnchanged || probed.width != image->width || probed.height != image->height) {
-            _images.updateFileStat(image->uuid, file.sizeBytes(), file.mtimeNs(), probed.width,
+        if (!statUnchanged || probed.width != image.width || probed.height != image.height) {
+            _images.updateFileStat(image.uuid, file.sizeBytes(), file.mtimeNs(), probed.width,
                                    probed.height, probed.depth);
         }
     }
@@ -291,7 +303,7 @@ Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const st
     }
     if (!probed.ok()) {
         logger().warning(fmt::format("thumbnail {} ({}): {}; showing a placeholder", uuid,
-                                     image->relPath, probed.reason));
+                                     image.relPath, probed.reason));
         view.png = placeholderThumbnail(view.width, view.height);
         return view;
     }
@@ -304,7 +316,7 @@ Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const st
         view.png = std::move(made.png);
     } catch (const std::runtime_error& error) {
         logger().warning(fmt::format("thumbnail {} ({}): {}; showing a placeholder", uuid,
-                                     image->relPath, error.what()));
+                                     image.relPath, error.what()));
         view.png = placeholderThumbnail(view.width, view.height);
     }
     return view;
@@ -312,15 +324,12 @@ Outcome<ThumbnailView> ImageService::thumbnail(const std::string& type, const st
 
 Outcome<ImageSource> ImageService::source(const std::string& type, const std::string& name,
                                           const std::string& uuid) {
-    auto project = _projects.findByName(type, name);
-    if (!project) {
-        return Failure{"Project not exist"};
+    auto found = findImage(type, name, uuid, 1);
+    if (!found.ok()) {
+        return found.failure();
     }
-    auto image = _images.find(project->id, uuid);
-    if (!image) {
-        return Failure{fmt::format("Image not found in project {}: {}", name, uuid)};
-    }
-    auto file = ImageFile::open(project->rootPath, image->relPath);
+    const auto& [project, image] = found.value();
+    auto file = ImageFile::open(project.rootPath, image.relPath);
     if (!file.ok()) {
         return Failure{fmt::format("Cannot read image {}: {}", uuid, file.reason())};
     }
@@ -569,14 +578,11 @@ Outcome<std::string> ImageService::rename(const std::string& type, const std::st
     const Failure failed{"Fail to rename file", kRenameFail};
     const Failure exists{"Name exists", kRenameNameExists};
     const Failure illegal{"Contain illegal character", kRenameIllegalName};
-    auto project = _projects.findByName(type, name);
-    if (!project) {
-        return Failure{"Project not exist", kRenameFail};
+    auto found = findImage(type, name, uuid, kRenameFail);
+    if (!found.ok()) {
+        return found.failure();
     }
-    auto image = _images.find(project->id, uuid);
-    if (!image) {
-        return Failure{fmt::format("Image not found in project {}: {}", name, uuid), kRenameFail};
-    }
+    const auto& [project, image] = found.value();
     // The new base name; the image keeps its own extension (the front-end sends it anyway).
     const auto dot = newFileName.rfind('.');
     const std::string newBase =
@@ -585,7 +591,7 @@ Outcome<std::string> ImageService::rename(const std::string& type, const std::st
         logger().information(fmt::format("rename of {} refused: {}", uuid, *problem));
         return illegal;
     }
-    const fs::path oldRel(image->relPath);
+    const fs::path oldRel(image.relPath);
     const std::string oldName = oldRel.filename().string();
     const auto oldDot = oldName.rfind('.');
     const std::string extension =
@@ -593,14 +599,14 @@ Outcome<std::string> ImageService::rename(const std::string& type, const std::st
     const std::string newName = newBase + extension;
     const std::string newRel =
         oldRel.has_parent_path() ? (oldRel.parent_path() / newName).generic_string() : newName;
-    const std::string newAbsolute = (fs::path(project->rootPath) / newRel).string();
+    const std::string newAbsolute = (fs::path(project.rootPath) / newRel).string();
     if (newName == oldName) {
         return newAbsolute;
     }
     auto& board = _projectService.activities();
-    if (!board.tryBegin(project->id, "rename image")) {
+    if (!board.tryBegin(project.id, "rename image")) {
         return Failure{fmt::format("Project {} is busy ({}); try again when it finishes", name,
-                                   board.get(project->id).busyWith),
+                                   board.get(project.id).busyWith),
                        kRenameFail};
     }
     struct Release {
@@ -609,13 +615,13 @@ Outcome<std::string> ImageService::rename(const std::string& type, const std::st
         ~Release() {
             board.update(id, [](ProjectActivity& activity) { activity.busyWith.clear(); });
         }
-    } release{board, project->id};
+    } release{board, project.id};
 
-    if (_images.findByRelPath(project->id, newRel)) {
+    if (_images.findByRelPath(project.id, newRel)) {
         return exists;
     }
-    const auto root = canonicalRoot(*project);
-    const fs::path from = root.empty() ? fs::path() : fileUnderRoot(root, image->relPath);
+    const auto root = canonicalRoot(project);
+    const fs::path from = root.empty() ? fs::path() : fileUnderRoot(root, image.relPath);
     if (from.empty()) {
         return failed;
     }
@@ -627,16 +633,16 @@ Outcome<std::string> ImageService::rename(const std::string& type, const std::st
     }
     bool updated = false;
     try {
-        updated = _images.updateRelPath(project->id, uuid, newRel);
+        updated = _images.updateRelPath(project.id, uuid, newRel);
     } catch (const std::exception& error) {
         logger().warning(fmt::format("rename of {} to {}: {}", uuid, newName, error.what()));
     }
     if (!updated) {
         moveNoReplace(to, from);
-        return _images.findByRelPath(project->id, newRel) ? exists : failed;
+        return _images.findByRelPath(project.id, newRel) ? exists : failed;
     }
     logger().information(fmt::format("project '{}' ({}): image {} renamed to {}", name, type,
-                                     image->relPath, newRel));
+                                     image.relPath, newRel));
     return newAbsolute;
 }
 

@@ -99,6 +99,11 @@ private:
         std::string name;
         std::string bytes;
     };
+    /// The project and one of its images, or the failure (with `failureCode`) naming which is
+    /// missing.
+    Outcome<std::pair<ProjectRow, ImageRow>> findImage(const std::string& type,
+                                                       const std::string& name,
+                                                       const std::string& uuid, int failureCode);
     void runAdd(const std::string& projectId, const std::filesystem::path& root,
                 std::vector<Prepared> files);
     void setAddStatus(const std::string& projectId, AddStatus status);

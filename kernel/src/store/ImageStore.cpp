@@ -188,15 +188,20 @@ std::optional<ImageRow> ImageStore::findByRelPath(const std::string& projectId,
     return first(std::move(rows));
 }
 
+std::size_t ImageStore::writeAnnotation(Session& session, const std::string& projectId,
+                                        const std::string& uuid,
+                                        const std::string& annotationJson) {
+    Statement statement(session);
+    statement << _dialect.sql("UPDATE images SET annotation = ? WHERE project_id = ? AND uuid = ?"),
+        useRef(annotationJson), useRef(projectId), useRef(uuid);
+    return statement.execute();
+}
+
 bool ImageStore::updateAnnotation(const std::string& projectId, const std::string& uuid,
                                   const std::string& annotationJson) {
     std::size_t affected = 0;
     _db.write([&](Session& session) {
-        Statement statement(session);
-        statement << _dialect.sql(
-            "UPDATE images SET annotation = ? WHERE project_id = ? AND uuid = ?"),
-            useRef(annotationJson), useRef(projectId), useRef(uuid);
-        affected = statement.execute();
+        affected = writeAnnotation(session, projectId, uuid, annotationJson);
     });
     return affected > 0;
 }
@@ -205,11 +210,7 @@ bool ImageStore::saveAnnotation(const std::string& projectId, const std::string&
                                 const std::string& annotationJson, const std::string& modifiedAt) {
     std::size_t affected = 0;
     _db.write([&](Session& session) {
-        Statement update(session);
-        update << _dialect.sql(
-            "UPDATE images SET annotation = ? WHERE project_id = ? AND uuid = ?"),
-            useRef(annotationJson), useRef(projectId), useRef(uuid);
-        affected = update.execute();
+        affected = writeAnnotation(session, projectId, uuid, annotationJson);
         if (affected > 0) {
             Statement touch(session);
             touch << _dialect.sql("UPDATE projects SET modified_at = ? WHERE id = ?"),

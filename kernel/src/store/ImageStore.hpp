@@ -83,6 +83,9 @@ public:
     std::int64_t nextPosition(const std::string& projectId);
 
 private:
+    /// The annotation UPDATE, inside the caller's write transaction; returns the rows changed.
+    std::size_t writeAnnotation(Poco::Data::Session& session, const std::string& projectId,
+                                const std::string& uuid, const std::string& annotationJson);
     Database& _db;
     Dialect _dialect;
 };
