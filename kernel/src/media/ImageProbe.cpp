@@ -82,21 +82,6 @@ ProbeResult refused(ProbeResult result, ProbeStatus status, std::string reason) 
     return result;
 }
 
-/// Takes (and clears) libvips' error text and keeps its first non-empty line. The buffer is
-/// process-wide, so under concurrency the text may belong to a neighbour's failure; it is only
-/// ever used as a human-readable hint, never to decide anything.
-std::string takeVipsError() {
-    char* raw = vips_error_buffer_copy();
-    std::string text = raw ? raw : "";
-    g_free(raw);
-    std::size_t start = text.find_first_not_of(" \t\r\n");
-    if (start == std::string::npos) {
-        return {};
-    }
-    std::size_t end = text.find_first_of("\r\n", start);
-    return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
 std::string tooLargeReason(int width, int height, const ProbeLimits& limits) {
     return "too large: " + std::to_string(width) + "x" + std::to_string(height) + " exceeds " +
            std::to_string(limits.maxWidth) + "x" + std::to_string(limits.maxHeight) + " pixels";

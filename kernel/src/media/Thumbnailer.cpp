@@ -49,11 +49,8 @@ private:
 };
 
 std::string vipsFailure(const std::string& what) {
-    char* raw = vips_error_buffer_copy();
-    std::string text = raw ? raw : "";
-    g_free(raw);
-    auto end = text.find_first_of("\r\n");
-    return what + (text.empty() ? "" : ": " + text.substr(0, end));
+    auto text = takeVipsError();
+    return what + (text.empty() ? "" : ": " + text);
 }
 
 VipsSource* sourceFor(int fd) {

@@ -37,4 +37,16 @@ void ensureVipsStarted() {
     }
 }
 
+std::string takeVipsError() {
+    char* raw = vips_error_buffer_copy();
+    std::string text = raw ? raw : "";
+    g_free(raw);
+    std::size_t start = text.find_first_not_of(" \t\r\n");
+    if (start == std::string::npos) {
+        return {};
+    }
+    std::size_t end = text.find_first_of("\r\n", start);
+    return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
 } // namespace classifai

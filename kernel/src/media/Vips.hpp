@@ -1,6 +1,8 @@
 // One-time start-up of libvips with the process-wide policy the kernel relies on.
 #pragma once
 
+#include <string>
+
 namespace classifai {
 
 /// Starts libvips once per process (VIPS_INIT) and applies the kernel's policy:
@@ -12,5 +14,10 @@ namespace classifai {
 /// Thread-safe: any number of threads may call it at any time; calls after the first are cheap.
 /// Throws std::runtime_error (every time it is called) if libvips could not start.
 void ensureVipsStarted();
+
+/// Takes (and clears) libvips' error text and keeps its first non-empty line. The buffer is
+/// process-wide, so under concurrency the text may belong to a neighbour's failure; use it only
+/// as a human-readable hint, never to decide anything. Thread-safe.
+std::string takeVipsError();
 
 } // namespace classifai
